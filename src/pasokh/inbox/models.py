@@ -1,0 +1,141 @@
+"""Conversations, their messages, and the triage decision made on each message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pasokh.db import Base, BigId, UTCDateTime, utcnow
+from pasokh.types import JSONType
+
+OPEN_STATUSES = ("open", "pending", "snoozed")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # The inbox: open conversations of a workspace, most urgent first, then the
+        # longest waiting.
+        Index(
+            "ix_conversations_queue", "workspace_id", "status", "priority_rank", "waiting_since"
+        ),
+        Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
+        Index("ix_conversations_contact", "contact_id"),
+        Index("ix_conversations_recent", "workspace_id", "last_message_at"),
+        # At most one unresolved conversation per contact and channel: a new message
+        # joins it. Enforced by the database so concurrent deliveries cannot split it.
+        Index(
+            "uq_conversations_one_open",
+            "channel_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    is_public: Mapped[bool] = mapped_column(default=False)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    # Denormalised from the latest triage so the queue sorts without joins.
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    priority_rank: Mapped[int] = mapped_column(default=2)
+    category: Mapped[str | None] = mapped_column(String(32), default=None)
+    sentiment: Mapped[str | None] = mapped_column(String(16), default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), default=None
+    )
+    # Since when the customer has been waiting for an answer; None when answered.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A retried webhook carries the same provider id: the second insert is refused.
+        UniqueConstraint("channel_id", "provider_message_id"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_workspace_created", "workspace_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))  # inbound | outbound
+    kind: Mapped[str] = mapped_column(String(8), default="message")  # message | note
+    sender_type: Mapped[str] = mapped_column(String(8))  # contact | agent | bot | system
+    sender_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), default=None
+    )
+    sender_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    text: Mapped[str] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(default=False)
+    provider_message_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # SHA-256 of the canonical request, to tell a true retry from a reused key.
+    payload_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    reach: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+
+
+class TriageDecision(Base):
+    """What triage decided about one message, why, with which model, and any correction."""
+
+    __tablename__ = "triage_decisions"
+    __table_args__ = (
+        Index("ix_triage_decisions_conversation", "conversation_id"),
+        Index("ix_triage_decisions_review", "workspace_id", "needs_review"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    category_confidence: Mapped[float] = mapped_column(Float)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    priority: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    confidence: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    model_version: Mapped[str] = mapped_column(String(64))
+    trace: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    corrected_category: Mapped[str | None] = mapped_column(String(32), default=None)
+    corrected_sentiment: Mapped[str | None] = mapped_column(String(16), default=None)
+    corrected_priority: Mapped[str | None] = mapped_column(String(16), default=None)
+    corrected_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
