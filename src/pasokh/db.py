@@ -67,8 +67,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine configured for the backend in `url`."""
+def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Engine:
+    """Create an engine configured for the backend in `url`.
+
+    On SQLite, `immediate=True` starts every transaction with BEGIN IMMEDIATE: a writer
+    takes the write lock up front instead of failing with SQLITE_BUSY when it upgrades
+    a read snapshot that another writer has moved past.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         memory = path in ("", ":memory:")
@@ -77,12 +82,54 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if memory:
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, **kwargs)
+        # isolation_level=None hands transaction control to us (pysqlite's own emulation
+        # breaks SAVEPOINT); the "begin" hook then emits BEGIN itself.
+        engine = create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql(begin)
+
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    """The engines and session factories of one application instance.
+
+    `write()` sessions serialise writers on SQLite (BEGIN IMMEDIATE); `read()` sessions
+    never take the write lock. On PostgreSQL both use the same pool.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.write_engine = (
+            make_engine(url, echo=echo, immediate=True) if url.startswith("sqlite") else self.engine
+        )
+        self.reader = make_sessionmaker(self.engine)
+        self.writer = make_sessionmaker(self.write_engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def read(self) -> Session:
+        """A session for reading (and small writes that may wait for the lock)."""
+        return self.reader()
+
+    def write(self) -> Session:
+        """A session that intends to write."""
+        return self.writer()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

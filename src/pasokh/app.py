@@ -1,0 +1,62 @@
+"""The application factory: wiring happens here, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+
+from pasokh import __version__
+from pasokh.db import Database
+from pasokh.events import EventBus
+from pasokh.ingest.service import Triager
+from pasokh.settings import Settings
+from pasokh.web import api, errors, pages
+from pasokh.web.limits import BodyLimit
+from pasokh.workspaces.models import Workspace
+
+
+def rules_source(db: Database) -> Any:
+    def source(workspace_id: int) -> dict[str, Any] | None:
+        with db.read() as session:
+            settings = session.scalar(select(Workspace.settings)
+                                      .where(Workspace.id == workspace_id))
+        rules = (settings or {}).get("triage_rules")
+        return rules if isinstance(rules, dict) else None
+    return source
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               triager: Triager | None = None) -> FastAPI:
+    """Build the FastAPI app for `settings` (read from the environment when None)."""
+    settings = settings or Settings()
+    db = db or Database(settings.database_url)
+    if triager is None:
+        from pasokh.ingest.triager import WorkspaceTriager
+
+        triager = WorkspaceTriager.load(settings.triage_model_dir, rules_source(db))
+    app = FastAPI(
+        title="Pasokh API", version=__version__,
+        description="Persian-first omnichannel customer care: push messages in, read "
+                    "conversations triaged most-urgent-first.",
+        docs_url="/docs", redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.triager = triager
+    app.state.events = EventBus()
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")),
+              name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,79 @@
+"""Persian and English words of the UI, Jalali dates and Persian digits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from persiantools import digits
+from persiantools.jdatetime import JalaliDateTime
+
+WORDS: dict[str, dict[str, str]] = {
+    "fa": {
+        "app": "پاسخ", "login": "ورود", "logout": "خروج", "email": "ایمیل",
+        "password": "گذرواژه", "workspace": "فضای کاری", "inbox": "صندوق پیام‌ها",
+        "customer": "مشتری", "channel": "کانال", "waiting": "در انتظار",
+        "last_message": "آخرین پیام", "no_conversations": "گفت‌وگویی نیست.",
+        "urgent": "فوری", "high": "زیاد", "normal": "عادی", "low": "کم",
+        "feedback": "بازخورد", "complaint": "شکایت", "question": "پرسش",
+        "technical": "فنی", "request": "درخواست", "other": "سایر",
+        "positive": "مثبت", "neutral": "خنثی", "negative": "منفی",
+        "open": "باز", "pending": "در انتظار مشتری", "snoozed": "به تعویق", "resolved": "حل‌شده",
+        "priority": "اولویت", "category": "دسته", "sentiment": "احساس", "status": "وضعیت",
+        "login_failed": "ایمیل یا گذرواژه درست نیست.", "messages": "پیام",
+    },
+    "en": {
+        "app": "Pasokh", "login": "Log in", "logout": "Log out", "email": "E-mail",
+        "password": "Password", "workspace": "Workspace", "inbox": "Inbox",
+        "customer": "Customer", "channel": "Channel", "waiting": "Waiting",
+        "last_message": "Last message", "no_conversations": "No conversations.",
+        "urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low",
+        "feedback": "Feedback", "complaint": "Complaint", "question": "Question",
+        "technical": "Technical", "request": "Request", "other": "Other",
+        "positive": "Positive", "neutral": "Neutral", "negative": "Negative",
+        "open": "Open", "pending": "Pending", "snoozed": "Snoozed", "resolved": "Resolved",
+        "priority": "Priority", "category": "Category", "sentiment": "Sentiment",
+        "status": "Status", "login_failed": "The e-mail or the password is wrong.",
+        "messages": "messages",
+    },
+}
+
+
+def word(locale: str, key: str) -> str:
+    """The UI word for `key` in `locale`, falling back to the key itself."""
+    return WORDS.get(locale, WORDS["en"]).get(key, key)
+
+
+def direction(locale: str) -> str:
+    """Text direction of a locale."""
+    return "rtl" if locale == "fa" else "ltr"
+
+
+def local_digits(text: str, locale: str) -> str:
+    """Persian digits for the fa locale."""
+    return digits.en_to_fa(text) if locale == "fa" else text
+
+
+def format_datetime(value: datetime | None, locale: str, tz: str = "Asia/Tehran") -> str:
+    """A date and time the reader expects: Jalali with Persian digits in fa, ISO-like in en."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(tz))
+    if locale == "fa":
+        jalali = JalaliDateTime.to_jalali(local.replace(tzinfo=None))
+        return digits.en_to_fa(jalali.strftime("%Y/%m/%d %H:%M"))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def format_duration(seconds: float, locale: str) -> str:
+    """A short waiting time: 45m, 3h 10m, 2d 4h (in Persian words for fa)."""
+    minutes = int(seconds // 60)
+    days, rem = divmod(minutes, 1440)
+    hours, mins = divmod(rem, 60)
+    if locale == "fa":
+        parts = [f"{days} روز" if days else "", f"{hours} ساعت" if hours else "",
+                 f"{mins} دقیقه" if mins and not days else ""]
+        return digits.en_to_fa(" و ".join(p for p in parts if p) or "کمتر از ۱ دقیقه")
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "",
+             f"{mins}m" if mins and not days else ""]
+    return " ".join(p for p in parts if p) or "<1m"

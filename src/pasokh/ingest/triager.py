@@ -1,0 +1,60 @@
+"""Run the triage engine for a workspace, with that workspace's own priority rules."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pasokh.triage.engine import TriageContext, TriageEngine, TriageResult
+from pasokh.triage.rules import PriorityRules
+
+
+class WorkspaceTriager:
+    """The one triage engine of a process, plus per-workspace rules looked up by id.
+
+    Rules come from `workspace.settings["triage_rules"]`; a workspace without its own
+    rules uses the shipped defaults. Looked-up rules are cached until `forget(id)`.
+    """
+
+    def __init__(self, engine: TriageEngine,
+                 rules_source: Callable[[int], dict[str, Any] | None]) -> None:
+        self.engine = engine
+        self._rules_source = rules_source
+        self._rules: dict[int, PriorityRules | None] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, model_dir: Path | None,
+             rules_source: Callable[[int], dict[str, Any] | None]) -> WorkspaceTriager:
+        return cls(TriageEngine.load(model_dir=model_dir), rules_source)
+
+    def rules_for(self, workspace_id: int) -> PriorityRules | None:
+        with self._lock:
+            if workspace_id in self._rules:
+                return self._rules[workspace_id]
+        raw = self._rules_source(workspace_id)
+        rules = PriorityRules.model_validate(raw) if raw else None
+        with self._lock:
+            self._rules[workspace_id] = rules
+        return rules
+
+    def forget(self, workspace_id: int) -> None:
+        """Drop cached rules after an admin edits them."""
+        with self._lock:
+            self._rules.pop(workspace_id, None)
+
+    def triage_message(self, text: str, *, workspace_id: int, channel: str, is_public: bool,
+                       reach: int, is_vip: bool, waiting_seconds: float,
+                       repeat_contacts: int) -> TriageResult:
+        """Triage one message of `workspace_id` in its context."""
+        context = TriageContext(channel=channel, is_public=is_public, reach=reach, is_vip=is_vip,
+                                waiting_seconds=waiting_seconds, repeat_contacts=repeat_contacts)
+        return self.engine.triage(text, context, rules=self.rules_for(workspace_id))
+
+
+def rules_json(rules: PriorityRules) -> str:
+    """Rules as stored in a workspace's settings."""
+    return json.dumps(rules.model_dump(mode="json"), ensure_ascii=False)

@@ -1,0 +1,94 @@
+"""Create users, check passwords, open and close browser sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from pasokh.audit.service import do_audit
+from pasokh.customers.identity import normalise_email
+from pasokh.db import utcnow
+from pasokh.errors import Conflict, Unauthorized, Unprocessable
+from pasokh.security import hash_password, new_token, token_hash, verify_password
+from pasokh.types import ROLES
+from pasokh.users.models import Team, TeamMember, User, UserSession
+from pasokh.workspaces.models import Workspace
+
+MIN_PASSWORD = 8
+
+
+def do_create_user(
+    *, session: Session, workspace: Workspace, email: str, name: str, password: str,
+    role: str, locale: str | None = None,
+) -> User:
+    """Create a user in `workspace`; Conflict if the e-mail is taken there."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD:
+        raise Unprocessable(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+    exists = session.scalar(
+        select(User.id).where(User.workspace_id == workspace.id, User.email == email)
+    )
+    if exists is not None:
+        raise Conflict(f"A user with e-mail {email} already exists in this workspace.")
+    user = User(workspace_id=workspace.id, email=email, name=name.strip() or email,
+                password_hash=hash_password(password), role=role,
+                locale=locale or workspace.default_locale)
+    session.add(user)
+    session.flush()
+    do_audit(session=session, workspace_id=workspace.id, action="user.created",
+             target_type="user", target_id=user.id, details={"role": role})
+    return user
+
+
+def do_create_team(*, session: Session, workspace: Workspace, name: str,
+                   members: list[User] | None = None) -> Team:
+    """Create a team with `members`."""
+    team = Team(workspace_id=workspace.id, name=name)
+    session.add(team)
+    session.flush()
+    for user in members or []:
+        session.add(TeamMember(team_id=team.id, user_id=user.id))
+    return team
+
+
+def check_login(*, session: Session, workspace: Workspace, email: str, password: str) -> User:
+    """The active user with these credentials, or Unauthorized (same sentence either way)."""
+    user = session.scalar(
+        select(User).where(User.workspace_id == workspace.id,
+                           User.email == email.strip().lower())
+    )
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        raise Unauthorized("The e-mail or the password is wrong.")
+    return user
+
+
+def do_open_session(*, session: Session, user: User, hours: int) -> tuple[str, UserSession]:
+    """Start a browser session; returns the cookie value (shown once) and the row."""
+    secret = new_token()
+    row = UserSession(token_hash=token_hash(secret), user_id=user.id, csrf_token=new_token(),
+                      expires_at=utcnow() + timedelta(hours=hours))
+    session.add(row)
+    session.flush()
+    do_audit(session=session, workspace_id=user.workspace_id, action="user.login",
+             target_type="user", target_id=user.id, actor_user_id=user.id)
+    return secret, row
+
+
+def get_session_user(*, session: Session, secret: str) -> tuple[User, UserSession]:
+    """The user behind a session cookie, or Unauthorized when unknown or expired."""
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(secret)))
+    if row is None or row.expires_at <= utcnow():
+        raise Unauthorized("Your session has expired; please log in again.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Your account is disabled.")
+    return user, row
+
+
+def do_close_session(*, session: Session, secret: str) -> None:
+    """Log out: forget the session."""
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(secret)))

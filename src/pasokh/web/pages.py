@@ -1,0 +1,120 @@
+"""Server-rendered pages: login and the inbox (issue 5 grows the agent workspace)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from pasokh import i18n
+from pasokh.db import utcnow
+from pasokh.errors import Forbidden, NotFound, Unauthorized
+from pasokh.inbox import service as inbox
+from pasokh.security import new_token, same
+from pasokh.users.service import check_login, do_close_session, do_open_session
+from pasokh.web.auth import SESSION_COOKIE, authenticate
+from pasokh.workspaces.models import Workspace
+from pasokh.workspaces.service import get_workspace
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LOGIN_CSRF_COOKIE = "pasokh_login_csrf"
+
+
+def _context(request: Request, locale: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "request": request, "locale": locale, "dir": i18n.direction(locale),
+        "t": lambda key: i18n.word(locale, key),
+        "dt": lambda value: i18n.format_datetime(value, locale),
+        "num": lambda value: i18n.local_digits(str(value), locale),
+        "waited": lambda since: i18n.format_duration((utcnow() - since).total_seconds(), locale)
+        if since else "",
+        **extra,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home() -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, lang: str = "fa", error: str | None = None) -> Response:
+    locale = lang if lang in ("fa", "en") else "fa"
+    csrf = new_token()
+    response = templates.TemplateResponse(
+        request, "login.html",
+        _context(request, locale, csrf=csrf, error=error,
+                 workspace=request.query_params.get("workspace", "")),
+        status_code=401 if error else 200,
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    workspace: Annotated[str, Form(max_length=64)],
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=128)],
+    lang: Annotated[str, Form(max_length=8)] = "fa",
+) -> Response:
+    """Check the credentials and open a session (a fresh cookie, never the old one)."""
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not same(expected, csrf):
+        raise Forbidden("The login form expired; reload the page and try again.")
+    settings = request.app.state.settings
+    try:
+        with request.app.state.db.write() as session:
+            ws = get_workspace(session=session, slug=workspace.strip().lower())
+            user = check_login(session=session, workspace=ws, email=email, password=password)
+            secret, _row = do_open_session(session=session, user=user,
+                                           hours=settings.session_hours)
+            session.commit()
+    except (Unauthorized, NotFound):
+        return login_form(request, lang=lang, error=i18n.word(lang, "login_failed"))
+    response = RedirectResponse("/inbox", status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, max_age=settings.session_hours * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
+    principal = authenticate(request)
+    if not principal.csrf_token or not same(principal.csrf_token, csrf):
+        raise Forbidden("The form expired; reload the page and try again.")
+    with request.app.state.db.write() as session:
+        do_close_session(session=session, secret=request.cookies.get(SESSION_COOKIE, ""))
+        session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, status: str = "unresolved", priority: str | None = None,
+               category: str | None = None) -> Response:
+    """Open conversations, most urgent first."""
+    principal = authenticate(request)
+    if principal.user_id is None:
+        raise Forbidden("Pages are for people; log in with your e-mail and password.")
+    filters = inbox.ConversationFilter(status=status, priority=priority, category=category)
+    with request.app.state.db.read() as session:
+        page = inbox.list_conversations(session=session, workspace_id=principal.workspace_id,
+                                        filters=filters, limit=100)
+        workspace_name = session.scalar(
+            select(Workspace.name).where(Workspace.id == principal.workspace_id))
+    return templates.TemplateResponse(
+        request, "inbox.html",
+        _context(request, principal.locale, page=page, principal=principal,
+                 workspace_name=workspace_name, csrf=principal.csrf_token),
+    )

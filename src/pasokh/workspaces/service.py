@@ -1,0 +1,92 @@
+"""Create workspaces and API tokens; authenticate bearer tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasokh.audit.service import do_audit
+from pasokh.db import utcnow
+from pasokh.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from pasokh.security import TOKEN_PREFIX, new_token, token_hash
+from pasokh.types import TOKEN_ROLES
+from pasokh.workspaces.models import ApiToken, Workspace
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def check_slug(slug: str) -> str:
+    """Validate a workspace or channel slug: lower-case letters, digits and dashes."""
+    if not _SLUG.match(slug):
+        raise Unprocessable(
+            f"'{slug[:64]}' is not a valid slug: use 2–63 lower-case letters, digits and dashes."
+        )
+    return slug
+
+
+def get_workspace(*, session: Session, slug: str) -> Workspace:
+    """The workspace called `slug`, or NotFound."""
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        raise NotFound(f"There is no workspace '{slug}'.")
+    return workspace
+
+
+def do_create_workspace(
+    *, session: Session, slug: str, name: str, default_locale: str = "fa",
+    timezone: str = "Asia/Tehran",
+) -> Workspace:
+    """Create a workspace; Conflict if the slug is taken."""
+    check_slug(slug)
+    if default_locale not in ("fa", "en"):
+        raise Unprocessable("The default locale must be 'fa' or 'en'.")
+    if session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
+        raise Conflict(f"A workspace called '{slug}' already exists.")
+    workspace = Workspace(slug=slug, name=name, default_locale=default_locale, timezone=timezone)
+    session.add(workspace)
+    session.flush()
+    do_audit(session=session, workspace_id=workspace.id, action="workspace.created",
+             target_type="workspace", target_id=workspace.id)
+    return workspace
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def do_create_token(
+    *, session: Session, workspace: Workspace, name: str, role: str,
+    user_id: int | None = None,
+) -> IssuedToken:
+    """Issue an API token for `workspace` with `role`; the secret is returned once."""
+    if role not in TOKEN_ROLES:
+        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(TOKEN_ROLES)}.")
+    secret = new_token(TOKEN_PREFIX)
+    token = ApiToken(workspace_id=workspace.id, name=name, role=role, user_id=user_id,
+                     token_hash=token_hash(secret), prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    do_audit(session=session, workspace_id=workspace.id, action="token.created",
+             target_type="api_token", target_id=token.id, details={"role": role, "name": name})
+    return IssuedToken(token=token, secret=secret)
+
+
+# Writing last_used_at on every request would turn every read into a write.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def check_token(*, session: Session, secret: str) -> ApiToken:
+    """The live token whose secret is `secret`, or Unauthorized."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("The API token is not valid (unknown or revoked).")
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        token.last_used_at = now
+    return token
