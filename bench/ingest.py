@@ -1,0 +1,220 @@
+"""Ingest throughput: messages/s over HTTP beside the raw insert ceiling, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/ingest.py [--messages 5000] [--clients 8] [--backend both]
+
+For each database: start a real server, post N realistic messages (the project's held-out
+corpus, 600 distinct customers, so messages join open conversations) from K concurrent
+keep-alive clients, and print messages/s and p50/p99 latency. Then, in the same run and
+the same database, insert the same rows (contact, identity, conversation, message, triage
+decision) straight through SQLAlchemy Core, one transaction per message as the API must
+(the ceiling), and all in one transaction (for reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from bench._server import start_server  # noqa: E402
+from pasokh import migrate  # noqa: E402
+from pasokh.db import Database, utcnow  # noqa: E402
+from pasokh.models import (  # noqa: E402
+    Contact, ContactIdentity, Conversation, Message, TriageDecision,
+)
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/pasokh_bench"
+
+
+def corpus_texts() -> list[str]:
+    from pasokh.triage.corpus import load_corpus
+
+    rows = load_corpus("heldout")
+    return [r["text"] for r in rows]
+
+
+def fresh_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS pasokh_bench WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE pasokh_bench"))
+    admin.dispose()
+    return PG_BENCH
+
+
+def prepare(url: str) -> str:
+    """Migrate and create the workspace, channel and token; return the token."""
+    from pasokh.channels.service import do_create_channel
+    from pasokh.workspaces.service import do_create_token, do_create_workspace
+
+    db = Database(url)
+    migrate.upgrade(db.write_engine)
+    with db.write() as session:
+        ws = do_create_workspace(session=session, slug="bench", name="Bench")
+        do_create_channel(session=session, workspace=ws, kind="webchat", key="webchat",
+                          name="chat")
+        secret = do_create_token(session=session, workspace=ws, name="bench",
+                                 role="integration").secret
+        session.commit()
+    db.dispose()
+    return secret
+
+
+def bodies(texts: list[str], n: int, run: str) -> list[bytes]:
+    out = []
+    for i in range(n):
+        out.append(json.dumps({
+            "channel": "webchat", "provider_message_id": f"{run}-{i}",
+            "sender": {"external_id": f"visitor-{i % 600}"}, "text": texts[i % len(texts)],
+        }, ensure_ascii=False).encode())
+    return out
+
+
+async def _client(host: str, port: int, token: str, queue: list[bytes],
+                  latencies: list[float], errors: list[str]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    head = (f"POST /api/v1/messages HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n")
+    while queue:
+        body = queue.pop()
+        started = time.perf_counter()
+        writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        if b" 201 " not in status_line and b" 200 " not in status_line:
+            errors.append(status_line.decode().strip())
+    writer.close()
+
+
+async def load(base: str, token: str, payloads: list[bytes], clients: int
+               ) -> tuple[float, list[float], list[str]]:
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors: list[str] = []
+    queue = list(reversed(payloads))
+    started = time.perf_counter()
+    await asyncio.gather(*(_client(host, int(port), token, queue, latencies, errors)
+                           for _ in range(clients)))
+    return time.perf_counter() - started, latencies, errors
+
+
+def raw_rows(texts: list[str], n: int) -> list[dict[str, Any]]:
+    from pasokh.triage.engine import TriageContext, TriageEngine
+
+    engine = TriageEngine.load()
+    ctx = TriageContext(channel="webchat")
+    return [{"text": texts[i % len(texts)], "sender": f"visitor-{i}",
+             "triage": engine.triage(texts[i % len(texts)], ctx)} for i in range(n)]
+
+
+def raw_insert(url: str, rows: list[dict[str, Any]], *, per_message: bool) -> float:
+    """Insert the same rows the API stores, straight through Core; return rows/s."""
+    db = Database(url)
+    now = utcnow()
+    with db.read() as s:
+        ws_id, ch_id = s.execute(text("select workspace_id, id from channels limit 1")).one()
+    engine = db.write_engine
+    started = time.perf_counter()
+    conn = engine.connect()
+    trans = conn.begin()
+    for i, row in enumerate(rows):
+        t = row["triage"]
+        contact_id = conn.execute(insert(Contact).values(
+            workspace_id=ws_id, display_name=row["sender"], is_vip=False, created_at=now,
+            updated_at=now).returning(Contact.id)).scalar_one()
+        conn.execute(insert(ContactIdentity).values(
+            workspace_id=ws_id, contact_id=contact_id, kind="webchat",
+            value=f"raw-{per_message}-{i}", created_at=now))
+        conv_id = conn.execute(insert(Conversation).values(
+            workspace_id=ws_id, channel_id=ch_id, contact_id=contact_id, status="open",
+            is_public=False, subject=row["text"][:300], priority=t.priority,
+            priority_rank=0, message_count=1, first_message_at=now, last_message_at=now,
+            waiting_since=now, created_at=now, updated_at=now).returning(Conversation.id)
+        ).scalar_one()
+        msg_id = conn.execute(insert(Message).values(
+            workspace_id=ws_id, conversation_id=conv_id, channel_id=ch_id,
+            direction="inbound", kind="message", sender_type="contact",
+            sender_contact_id=contact_id, text=row["text"], is_public=False,
+            provider_message_id=f"raw-{per_message}-{i}", reach=0, sent_at=now,
+            created_at=now, meta={}).returning(Message.id)).scalar_one()
+        conn.execute(insert(TriageDecision).values(
+            workspace_id=ws_id, message_id=msg_id, conversation_id=conv_id,
+            category=t.category, category_confidence=t.category_confidence,
+            sentiment=t.sentiment, sentiment_score=t.sentiment_score, priority=t.priority,
+            language=t.language, confidence=t.confidence, reasons=t.reasons,
+            needs_review=t.needs_review, model_version=t.model_version, trace=[],
+            created_at=now))
+        if per_message:
+            trans.commit()
+            trans = conn.begin()
+    trans.commit()
+    conn.close()
+    elapsed = time.perf_counter() - started
+    db.dispose()
+    return len(rows) / elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
+
+
+def run(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
+    texts = corpus_texts()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = fresh_database(backend, Path(tmp))
+        token = prepare(url)
+        process, base = start_server(url, workers=workers, log=Path(tmp) / "server.log")
+        try:
+            asyncio.run(load(base, token, bodies(texts, min(200, n), "warm"), clients))
+            elapsed, latencies, errors = asyncio.run(
+                load(base, token, bodies(texts, n, "run"), clients))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        rows = raw_rows(texts, n)
+        ceiling = raw_insert(url, rows, per_message=True)
+        batched = raw_insert(url, rows, per_message=False)
+    http_rate = n / elapsed
+    return {
+        "backend": backend, "messages": n, "clients": clients, "workers": workers,
+        "errors": len(errors), "http_msgs_per_s": round(http_rate, 1),
+        "p50_ms": round(pct(latencies, 50), 2), "p99_ms": round(pct(latencies, 99), 2),
+        "raw_insert_per_message_tx_per_s": round(ceiling, 1),
+        "raw_insert_one_tx_per_s": round(batched, 1),
+        "http_share_of_ceiling": round(http_rate / ceiling, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        print(json.dumps(run(backend, args.messages, args.clients, args.workers)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
