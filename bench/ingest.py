@@ -24,13 +24,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text
 
-from bench._server import start_server  # noqa: E402
-from pasokh import migrate  # noqa: E402
-from pasokh.db import Database, utcnow  # noqa: E402
-from pasokh.models import (  # noqa: E402
-    Contact, ContactIdentity, Conversation, Message, TriageDecision,
+from bench._server import start_server
+from pasokh import migrate
+from pasokh.db import Database, utcnow
+from pasokh.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    TriageDecision,
 )
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -176,7 +176,6 @@ def world(db: Database) -> World:
 @pytest.fixture
 def app(settings: Settings, db: Database, triager_engine):  # type: ignore[no-untyped-def]
     from pasokh.app import create_app, rules_source
-
     from pasokh.ingest.triager import WorkspaceTriager
 
     return create_app(settings, db=db,

@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         from pasokh.ingest.triager import WorkspaceTriager
 
         triager = WorkspaceTriager.load(settings.triage_model_dir, rules_source(db))
+    assert triager is not None
     app = FastAPI(
         title="Pasokh API", version=__version__,
         description="Persian-first omnichannel customer care: push messages in, read "
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.settings = settings
     app.state.db = db
     app.state.triager = triager
-    app.state.events = EventBus()
+    app.state.events = EventBus(redis_url=settings.redis_url)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -60,7 +60,7 @@ def format_datetime(value: datetime | None, locale: str, tz: str = "Asia/Tehran"
         return ""
     local = value.astimezone(ZoneInfo(tz))
     if locale == "fa":
-        jalali = JalaliDateTime.to_jalali(local.replace(tzinfo=None))
+        jalali = JalaliDateTime.to_jalali(local.replace(tzinfo=None))  # type: ignore[no-untyped-call]
         return digits.en_to_fa(jalali.strftime("%Y/%m/%d %H:%M"))
     return local.strftime("%Y-%m-%d %H:%M")
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - refused outside development
+DEFAULT_SECRET = "change-me-development-only"
 
 Environment = Literal["development", "test", "production"]
 

@@ -87,7 +87,8 @@ GENERIC_REPLIES = {
         "technical": ["سلام، لطفا نسخه اپ و مدل گوشی‌تون رو بفرستید تا بررسی کنیم.",
                       "سلام، مشکل از سمت درگاه بوده و برطرف شده. لطفا دوباره امتحان کنید 🙏"],
         "question": ["سلام، بله موجوده و ارسالش به همه شهرها انجام میشه.",
-                     "سلام وقت بخیر، جزئیات کامل رو در صفحه محصول گذاشتیم؛ هر سوالی بود در خدمتیم."],
+                     "سلام وقت بخیر، جزئیات کامل رو در صفحه محصول گذاشتیم؛ "
+                     "هر سوالی بود در خدمتیم."],
         "request": ["سلام، ممنون از پیشنهادتون. لطفا به ایمیل partners@narenj.example بفرستید."],
     },
     "en": {
@@ -136,7 +137,7 @@ class _Seeder:
                                  provider_message_id=f"demo-{self.counter}-{at.timestamp()}",
                                  is_public=public, reach=self.rng.choice([0, 0, 12, 85, 340]),
                                  sent_at=at)
-        result = do_ingest(session=self.session, workspace=self.workspace, inbound=inbound,
+        result = do_ingest(session=self.session, workspace_id=self.workspace.id, inbound=inbound,
                            triager=self.triager, max_chars=10_000, now=at)
         conversation = self.session.get(Conversation, result.message.conversation_id)
         assert conversation is not None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from typing import Any
+
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pasokh.channels.models import Channel
@@ -46,8 +48,7 @@ class ConversationFilter:
                 raise BadRequest(f"Unknown {field} '{value[:32]}': use one of {', '.join(values)}.")
 
 
-def _filtered(query: Select[tuple[Conversation, str, str, str]], workspace_id: int,
-              f: ConversationFilter) -> Select[tuple[Conversation, str, str, str]]:
+def _filtered(query: Any, workspace_id: int, f: ConversationFilter) -> Any:
     query = query.where(Conversation.workspace_id == workspace_id)
     if f.status == "unresolved":
         query = query.where(Conversation.status.in_(OPEN_STATUSES))
@@ -103,14 +104,14 @@ def list_conversations(
     )
     if order == "queue":
         if cursor:
-            query = query.where(_after_queue(decode_cursor(cursor, length=3)))  # type: ignore[arg-type]
+            query = query.where(_after_queue(decode_cursor(cursor, length=3)))
         query = query.order_by(Conversation.priority_rank,
                                Conversation.waiting_since.asc().nulls_last(), Conversation.id)
     else:
         if cursor:
-            query = query.where(_after_recent(decode_cursor(cursor, length=2)))  # type: ignore[arg-type]
+            query = query.where(_after_recent(decode_cursor(cursor, length=2)))
         query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-    rows = session.execute(query.limit(limit + 1)).all()
+    rows: list[Any] = list(session.execute(query.limit(limit + 1)).all())
     items = [_conversation_read(c, key, kind, name) for c, key, kind, name in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
@@ -173,7 +174,7 @@ def message_read(message: Message, channel_key: str, decision: TriageDecision | 
     )
 
 
-def _messages_query(workspace_id: int) -> Select[tuple[Message, str, TriageDecision | None]]:
+def _messages_query(workspace_id: int) -> Any:
     return (
         select(Message, Channel.key, TriageDecision)
         .join(Channel, Channel.id == Message.channel_id)
@@ -191,7 +192,7 @@ def list_messages(*, session: Session, workspace_id: int, conversation_id: int,
     if cursor:
         (after_id,) = decode_cursor(cursor, length=1)
         query = query.where(Message.id > int(after_id))
-    rows = session.execute(query.order_by(Message.id).limit(limit + 1)).all()
+    rows: list[Any] = list(session.execute(query.order_by(Message.id).limit(limit + 1)).all())
     items = [message_read(m, key, d) for m, key, d in rows[:limit]]
     next_cursor = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
     return MessagePage(items=items, next_cursor=next_cursor)
@@ -202,4 +203,5 @@ def get_message(*, session: Session, workspace_id: int, message_id: int) -> Mess
     row = session.execute(_messages_query(workspace_id).where(Message.id == message_id)).first()
     if row is None:
         raise NotFound(f"There is no message {message_id} in this workspace.")
-    return message_read(*row)
+    message, key, decision = row
+    return message_read(message, key, decision)

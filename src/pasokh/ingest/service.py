@@ -19,7 +19,6 @@ from pasokh.db import utcnow
 from pasokh.errors import Conflict, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.types import PRIORITY_RANK
-from pasokh.workspaces.models import Workspace
 
 REPEAT_WINDOW = timedelta(days=7)
 
@@ -150,7 +149,7 @@ def _apply_to_conversation(conversation: Conversation, decision: TriageDecision,
 
 
 def do_ingest(
-    *, session: Session, workspace: Workspace, inbound: InboundMessage, triager: Triager,
+    *, session: Session, workspace_id: int, inbound: InboundMessage, triager: Triager,
     max_chars: int, now: datetime | None = None,
 ) -> Ingested:
     """Store `inbound` once: contact, conversation, message and triage decision.
@@ -160,7 +159,7 @@ def do_ingest(
     """
     check_text(inbound.text, max_chars=max_chars)
     now = now or utcnow()
-    channel = get_channel(session=session, workspace_id=workspace.id, key=inbound.channel_key)
+    channel = get_channel(session=session, workspace_id=workspace_id, key=inbound.channel_key)
     digest = fingerprint(inbound)
     if inbound.provider_message_id:
         stored = find_delivered(session=session, channel=channel,
@@ -171,7 +170,7 @@ def do_ingest(
                 select(TriageDecision).where(TriageDecision.message_id == stored.id))
             return Ingested(message=stored, decision=decision, created=False)
 
-    contact = do_resolve_contact(session=session, workspace_id=workspace.id,
+    contact = do_resolve_contact(session=session, workspace_id=workspace_id,
                                  channel_kind=channel.kind, sender=inbound.sender)
     conversation = _open_conversation(session=session, channel=channel, contact=contact,
                                       is_public=inbound.is_public, subject=inbound.text,
@@ -179,13 +178,13 @@ def do_ingest(
     waiting = (now - conversation.waiting_since).total_seconds() \
         if conversation.waiting_since else 0.0
     outcome = triager.triage_message(
-        inbound.text, workspace_id=workspace.id, channel=channel.kind,
+        inbound.text, workspace_id=workspace_id, channel=channel.kind,
         is_public=inbound.is_public, reach=inbound.reach, is_vip=contact.is_vip,
         waiting_seconds=waiting,
         repeat_contacts=_recent_contacts(session=session, contact=contact, now=now),
     )
     message = Message(
-        workspace_id=workspace.id, conversation_id=conversation.id, channel_id=channel.id,
+        workspace_id=workspace_id, conversation_id=conversation.id, channel_id=channel.id,
         direction="inbound", kind="message", sender_type="contact",
         sender_contact_id=contact.id, text=inbound.text, is_public=inbound.is_public,
         provider_message_id=inbound.provider_message_id, payload_hash=digest,
@@ -195,7 +194,7 @@ def do_ingest(
     session.add(message)
     session.flush()
     decision = TriageDecision(
-        workspace_id=workspace.id, message_id=message.id, conversation_id=conversation.id,
+        workspace_id=workspace_id, message_id=message.id, conversation_id=conversation.id,
         category=outcome.category, category_confidence=outcome.category_confidence,
         sentiment=outcome.sentiment, sentiment_score=outcome.sentiment_score,
         priority=outcome.priority, language=outcome.language, confidence=outcome.confidence,

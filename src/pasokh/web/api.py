@@ -15,7 +15,6 @@ from pasokh.ingest.schemas import MessageCreate, MessagePage, MessageRead
 from pasokh.ingest.service import InboundMessage, do_ingest
 from pasokh.pagination import check_limit
 from pasokh.web.auth import PUSHERS, READERS, Principal, require
-from pasokh.workspaces.models import Workspace
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -49,9 +48,8 @@ def post_message(
     for attempt in range(2):  # a concurrent twin may win the unique constraint once
         try:
             with app.db.write() as session:
-                workspace = session.get(Workspace, principal.workspace_id)
-                assert workspace is not None
-                result = do_ingest(session=session, workspace=workspace, inbound=inbound,
+                result = do_ingest(session=session, workspace_id=principal.workspace_id,
+                                   inbound=inbound,
                                    triager=app.triager,
                                    max_chars=app.settings.max_message_chars)
                 read = inbox.message_read(result.message, data.channel, result.decision)
