@@ -10,11 +10,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
 from pasokh import __version__
+from pasokh.analytics import pages as analytics_pages
+from pasokh.analytics import routes as analytics_routes
 from pasokh.db import Database
 from pasokh.events import EventBus
+from pasokh.inbox import routes as inbox_routes
 from pasokh.ingest.service import Triager
+from pasokh.replies import routes as template_routes
+from pasokh.routing import routes as routing_routes
 from pasokh.settings import Settings
-from pasokh.web import api, errors, pages
+from pasokh.surveys import routes as survey_routes
+from pasokh.web import admin, api, desk, errors, live, pages
 from pasokh.web.limits import BodyLimit
 from pasokh.workspaces.models import Workspace
 
@@ -51,7 +57,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.events = EventBus(redis_url=settings.redis_url)
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(inbox_routes.router)
+    app.include_router(template_routes.router)
+    app.include_router(routing_routes.router)
     app.include_router(pages.router)
+    app.include_router(desk.router)
+    app.include_router(admin.router)
+    app.include_router(live.router)
+    app.include_router(analytics_routes.router)
+    app.include_router(survey_routes.router)
+    app.include_router(analytics_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")),
               name="static")
 

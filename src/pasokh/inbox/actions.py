@@ -1,16 +1,22 @@
-"""What agents do to a conversation: reply, note, resolve. Each flushes; the caller commits."""
+"""What agents do to a conversation: reply, note, assign, correct, resolve, snooze.
+
+Each flushes; the caller commits (and publishes live events after the commit).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pasokh.audit.service import do_audit
 from pasokh.db import utcnow
-from pasokh.errors import Unprocessable
-from pasokh.inbox.models import Conversation, Message
+from pasokh.errors import Conflict, Unprocessable
+from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.service import do_enqueue
+from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
 from pasokh.users.models import User
 
 MAX_REPLY_CHARS = 10_000
@@ -77,7 +83,10 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
     if status not in ("open", "pending", "resolved"):
         raise Unprocessable(f"Unknown status '{status[:20]}': use open, pending or resolved.")
     at = at or utcnow()
+    if conversation.status == "resolved" and status != "resolved":
+        check_can_reopen(session=session, conversation=conversation)
     conversation.status = status
+    conversation.snoozed_until = None
     conversation.resolved_at = at if status == "resolved" else None
     if status == "resolved":
         conversation.waiting_since = None
@@ -85,3 +94,130 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
              action=f"conversation.{status}", target_type="conversation",
              target_id=conversation.id, actor_user_id=actor.id if actor else None)
     return conversation
+
+
+def check_can_reopen(*, session: Session, conversation: Conversation) -> None:
+    """Refuse to reopen when the customer already has a newer open conversation there."""
+    other = session.scalar(select(Conversation.id).where(
+        Conversation.channel_id == conversation.channel_id,
+        Conversation.contact_id == conversation.contact_id,
+        Conversation.status != "resolved", Conversation.id != conversation.id))
+    if other is not None:
+        raise Conflict(f"This customer already has an open conversation ({other}) on this "
+                       "channel; continue there instead of reopening this one.",
+                       details={"conversation_id": other})
+
+
+def do_snooze(*, session: Session, conversation: Conversation, until: datetime,
+              actor: User | None, at: datetime | None = None) -> Conversation:
+    """Park a conversation until a time; it stays in the unresolved views."""
+    at = at or utcnow()
+    if until.tzinfo is None:
+        raise Unprocessable("The snooze time needs a time zone, e.g. 2026-11-24T10:00:00+03:30.")
+    if until <= at:
+        raise Unprocessable("The snooze time is in the past; pick a later time.")
+    if conversation.status == "resolved":
+        check_can_reopen(session=session, conversation=conversation)
+    conversation.status = "snoozed"
+    conversation.snoozed_until = until
+    conversation.resolved_at = None
+    do_audit(session=session, workspace_id=conversation.workspace_id,
+             action="conversation.snoozed", target_type="conversation",
+             target_id=conversation.id, actor_user_id=actor.id if actor else None)
+    return conversation
+
+
+def do_assign(*, session: Session, conversation: Conversation, assignee: User | None,
+              actor: User | None) -> Conversation:
+    """Give the conversation to a colleague of the same workspace, or to nobody."""
+    if assignee is not None:
+        if assignee.workspace_id != conversation.workspace_id or not assignee.is_active:
+            raise Unprocessable("That person is not an active member of this workspace.")
+        if assignee.role == "analyst":
+            raise Unprocessable("Analysts do not answer customers; pick an agent, a supervisor "
+                                "or an admin.")
+    conversation.assignee_id = assignee.id if assignee else None
+    do_audit(session=session, workspace_id=conversation.workspace_id,
+             action="conversation.assigned" if assignee else "conversation.unassigned",
+             target_type="conversation", target_id=conversation.id,
+             actor_user_id=actor.id if actor else None)
+    return conversation
+
+
+def do_correct_triage(*, session: Session, conversation: Conversation, actor: User,
+                      category: str | None = None, priority: str | None = None,
+                      at: datetime | None = None) -> TriageDecision:
+    """Record an agent's correction on the latest triage decision and apply it to the queue.
+
+    The decision keeps what the model said; the correction is stored beside it, who made
+    it and when, so it can feed retraining and the supervisor's audit.
+    """
+    if category is None and priority is None:
+        raise Unprocessable("Send a category or a priority to correct.")
+    if category is not None and category not in CATEGORIES:
+        raise Unprocessable(f"Unknown category '{category[:32]}': use one of "
+                            f"{', '.join(CATEGORIES)}.")
+    if priority is not None and priority not in PRIORITIES:
+        raise Unprocessable(f"Unknown priority '{priority[:32]}': use one of "
+                            f"{', '.join(PRIORITIES)}.")
+    decision = session.scalar(
+        select(TriageDecision).where(TriageDecision.conversation_id == conversation.id)
+        .order_by(TriageDecision.id.desc()).limit(1))
+    if decision is None:
+        raise Unprocessable("This conversation has no triage decision to correct.")
+    at = at or utcnow()
+    if category is not None:
+        decision.corrected_category = category
+        conversation.category = category
+    if priority is not None:
+        decision.corrected_priority = priority
+        conversation.priority = priority
+        conversation.priority_rank = PRIORITY_RANK[priority]
+    decision.corrected_by_id = actor.id
+    decision.corrected_at = at
+    session.flush()
+    do_audit(session=session, workspace_id=conversation.workspace_id,
+             action="triage.corrected", target_type="triage_decision", target_id=decision.id,
+             actor_user_id=actor.id)
+    return decision
+
+
+def do_merge(*, session: Session, source: Conversation, target: Conversation,
+             actor: User | None) -> Conversation:
+    """Move every message of `source` into `target` (same customer) and close `source`."""
+    if source.id == target.id:
+        raise Unprocessable("A conversation cannot be merged into itself.")
+    if source.workspace_id != target.workspace_id or source.contact_id != target.contact_id:
+        raise Unprocessable("Only two conversations of the same customer can be merged.")
+    for model in (Message, TriageDecision):
+        session.execute(update(model).where(model.conversation_id == source.id)
+                        .values(conversation_id=target.id))
+    target.message_count += source.message_count
+    target.first_message_at = min(target.first_message_at, source.first_message_at)
+    target.last_message_at = max(target.last_message_at, source.last_message_at)
+    waits = [w for w in (target.waiting_since, source.waiting_since) if w is not None]
+    target.waiting_since = min(waits) if waits else None
+    if PRIORITY_RANK[source.priority] < target.priority_rank:
+        target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
+    source.message_count = 0
+    source.status, source.resolved_at, source.waiting_since = "resolved", utcnow(), None
+    session.flush()
+    do_audit(session=session, workspace_id=target.workspace_id, action="conversation.merged",
+             target_type="conversation", target_id=target.id,
+             actor_user_id=actor.id if actor else None, details={"merged": source.id})
+    return target
+
+
+_MENTION = re.compile(r"@([\w.\-\u200c]+)")
+
+
+def mentioned_users(*, session: Session, workspace_id: int, text: str) -> list[User]:
+    """Colleagues named in a note as @sara (e-mail name) or @سارا (first name)."""
+    handles = {h.lower().rstrip(".") for h in _MENTION.findall(text)}
+    if not handles:
+        return []
+    people = session.scalars(select(User).where(User.workspace_id == workspace_id,
+                                                User.is_active.is_(True))).all()
+    return [u for u in people
+            if u.email.split("@", 1)[0].lower() in handles
+            or (u.name.split() or [""])[0].lower() in handles]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from pasokh.channels.models import Channel
@@ -17,9 +27,22 @@ from pasokh.inbox.models import OPEN_STATUSES, Conversation, Message, TriageDeci
 from pasokh.inbox.schemas import ConversationPage, ConversationRead
 from pasokh.ingest.schemas import MessagePage, MessageRead, TriageRead
 from pasokh.pagination import decode_cursor, encode_cursor
+from pasokh.routing.models import ConversationRouting
 from pasokh.types import CATEGORIES, CONVERSATION_STATUSES, PRIORITIES, SENTIMENTS
+from pasokh.users.models import TeamMember
 
 ORDERS = ("queue", "recent")
+MAX_QUERY_CHARS = 200
+# Search folds both sides the same way, in SQL and in Python: Arabic letter variants to
+# Persian, ZWNJ/ZWJ and kashida removed, so «مي‌خواهم», «میخواهم» and «می‌خواهم» find each
+# other. Digits are matched by trying the needle in each digit system instead (twenty more
+# nested replace() calls overflow SQLite's parser).
+_SEARCH_FOLD: tuple[tuple[str, str], ...] = (
+    ("ي", "ی"), ("ى", "ی"), ("ك", "ک"), ("ة", "ه"), ("ۀ", "ه"), ("أ", "ا"), ("إ", "ا"),
+    ("ٱ", "ا"), ("ؤ", "و"), ("\u200c", ""), ("\u200d", ""), ("\u0640", ""),
+)
+_DIGITS = {"ascii": "0123456789", "persian": "۰۱۲۳۴۵۶۷۸۹", "arabic": "٠١٢٣٤٥٦٧٨٩"}
+_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
 
 @dataclass(frozen=True)
@@ -35,9 +58,15 @@ class ConversationFilter:
     assignee_id: int | None = None
     unassigned: bool = False
     contact_id: int | None = None
+    team_member_id: int | None = None  # conversations of the teams this user belongs to
+    q: str | None = None  # Persian-aware text search
+    tag: str | None = None  # a routing tag (set by routing rules)
 
     def check(self) -> None:
         """Refuse unknown values with a sentence naming the allowed ones."""
+        if self.q is not None and len(self.q) > MAX_QUERY_CHARS:
+            raise BadRequest(f"The search is {len(self.q)} characters; the limit is "
+                             f"{MAX_QUERY_CHARS}.")
         allowed = {
             "status": (*CONVERSATION_STATUSES, "unresolved"),
             "priority": PRIORITIES, "category": CATEGORIES, "sentiment": SENTIMENTS,
@@ -65,7 +94,58 @@ def _filtered(query: Any, workspace_id: int, f: ConversationFilter) -> Any:
             query = query.where(column == value)
     if f.unassigned:
         query = query.where(Conversation.assignee_id.is_(None))
+    if f.team_member_id is not None:
+        query = query.where(Conversation.team_id.in_(
+            select(TeamMember.team_id).where(TeamMember.user_id == f.team_member_id)))
+    if f.q and f.q.strip():
+        query = query.where(_matches(f.q))
+    if f.tag:
+        query = query.where(_tagged(f.tag))
     return query
+
+
+def _tagged(tag: str) -> ColumnElement[bool]:
+    """Conversations whose routing carries `tag` (JSON list, matched as text on any backend)."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # SQLite stores JSON ASCII-escaped, PostgreSQL as UTF-8: try both spellings.
+    spellings = {f'%"{escaped}"%', "%" + json.dumps(tag).replace("\\", "\\\\")
+                 .replace("%", "\\%").replace("_", "\\_") + "%"}
+    text_of_tags = cast(ConversationRouting.tags, Text)
+    return exists().where(ConversationRouting.conversation_id == Conversation.id,
+                          or_(*(text_of_tags.like(p, escape="\\") for p in sorted(spellings))))
+
+
+def fold_for_search(text: str) -> str:
+    """The search key of a text: letter variants and ZWNJ folded, lower case."""
+    for old, new in _SEARCH_FOLD:
+        text = text.replace(old, new)
+    return " ".join(text.lower().split())
+
+
+def _fold_sql(column: SQLColumnExpression[str]) -> ColumnElement[str]:
+    folded: ColumnElement[str] = func.lower(column)
+    for old, new in _SEARCH_FOLD:
+        folded = func.replace(folded, old, new)
+    return folded
+
+
+def _patterns(q: str) -> list[str]:
+    needle = fold_for_search(q).translate(_TO_ASCII)
+    needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    variants = {needle.translate(str.maketrans("0123456789", d)) for d in _DIGITS.values()}
+    return sorted(f"%{v}%" for v in variants)
+
+
+def _matches(q: str) -> ColumnElement[bool]:
+    """Conversations whose customer name, subject or any message contains `q` (folded)."""
+    patterns = _patterns(q)
+
+    def like(column: SQLColumnExpression[str]) -> ColumnElement[bool]:
+        folded = _fold_sql(column)
+        return or_(*(folded.like(p, escape="\\") for p in patterns))
+
+    in_messages = exists().where(Message.conversation_id == Conversation.id, like(Message.text))
+    return or_(like(Contact.display_name), like(Conversation.subject), in_messages)
 
 
 def _after_queue(cursor: list[object]) -> object:

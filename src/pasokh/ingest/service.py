@@ -18,6 +18,7 @@ from pasokh.customers.service import SenderIdentity, do_resolve_contact
 from pasokh.db import utcnow
 from pasokh.errors import Conflict, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
+from pasokh.routing.service import do_route
 from pasokh.types import PRIORITY_RANK
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -204,4 +205,5 @@ def do_ingest(
     session.add(decision)
     _apply_to_conversation(conversation, decision, now)
     session.flush()
+    do_route(session=session, conversation=conversation, decision=decision, now=now)
     return Ingested(message=message, decision=decision, created=True)

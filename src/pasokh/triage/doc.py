@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Attributes a fresh TriageDoc already carries; stages may require them without an assigner.
 INITIAL_ATTRS: frozenset[str] = frozenset({"raw", "context"})
@@ -22,8 +22,7 @@ class TriageContext:
     lang_hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
+class TraceEntry(NamedTuple):
     """One decision: which stage (and model version) set which attribute to what."""
 
     stage: str

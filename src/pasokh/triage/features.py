@@ -1,14 +1,16 @@
 """Feature strings of a normalised message: word n-grams, char n-grams, lexicon hits.
 
-The same function feeds training and prediction, so the compiled model sees exactly the
-features the scikit-learn model was fitted on. Each feature belongs to a group (by its
-prefix) and each group is l2-normalised on its own, like a FeatureUnion of two
-TfidfVectorizers.
+Training vectorises ``extract()``; prediction builds the same sums token by token (with a
+per-token cache), and a test checks both give the same scores. A feature's value is
+count × idf, where the count is per distinct token (see ``extract``), and each group
+(word, char, lexicon) is divided by sqrt(Σ count × idf²) — the l2 norm when every count
+is 1, as it nearly always is in short messages; chosen because it decomposes per token.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
 from pasokh.triage.sentiment_lexicon import lexicon_features
@@ -26,10 +28,17 @@ class FeatureConfig:
 
     word_min: int = 1
     word_max: int = 2
-    char_min: int = 2
+    char_min: int = 1
     char_max: int = 5
     lexicon: bool = True
+    # values of the lexicon group are multiplied by this: under the same regularisation a
+    # larger scale lets the model lean on the hand-written lexicon more than on n-grams
+    lexicon_scale: float = 1.0
     extractor_version: int = EXTRACTOR_VERSION
+
+    def group_scales(self) -> tuple[float, ...]:
+        """Return the multiplier of each feature group (word, char, lexicon)."""
+        return (1.0, 1.0, self.lexicon_scale)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the config as a JSON-ready dict."""
@@ -50,17 +59,39 @@ def group_of(feature: str) -> int:
     return GROUP_CHAR
 
 
-def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
-    """Return the feature strings (with repeats, for term frequency) of a token list."""
-    feats = ["w:" + t for t in tokens] if config.word_min <= 1 else []
-    for n in range(max(2, config.word_min), config.word_max + 1):
+def word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
+    """Return the word n-gram features (lo ≤ n ≤ hi) of a token sequence."""
+    feats = ["w:" + t for t in tokens] if lo <= 1 else []
+    if lo <= 2 <= hi:  # the common case, written out: it runs for every message
+        feats.extend(["w:" + a + " " + b for a, b in pairwise(tokens)])
+    for n in range(max(3, lo), hi + 1):
         feats.extend("w:" + " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    lo, hi = config.char_min, config.char_max
-    for tok in tokens:
-        padded = f" {tok} "
-        size = len(padded)
-        for n in range(lo, min(hi, size) + 1):
-            feats.extend(padded[i : i + n] for i in range(size - n + 1))
+    return feats
+
+
+def char_grams(token: str, lo: int, hi: int) -> list[str]:
+    """Return the char n-grams (lo ≤ n ≤ hi) of one space-padded token (char_wb style)."""
+    padded = f" {token} "
+    size = len(padded)
+    out: list[str] = []
+    for n in range(lo, min(hi, size) + 1):
+        out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
+    """Return the feature strings of a token list, each repeat meaning one more count.
+
+    Counts are per distinct token: a char n-gram counts once for every distinct token that
+    contains it, a word unigram, bigram or lexicon hit counts once. This is what lets the
+    server cache each token's whole contribution (see model.FeatureSpace).
+    """
+    distinct = list(dict.fromkeys(tokens))
+    feats = ["w:" + t for t in distinct] if config.word_min <= 1 else []
+    if config.word_max >= 2:
+        feats.extend(dict.fromkeys(word_grams(tokens, max(2, config.word_min), config.word_max)))
+    for tok in distinct:
+        feats.extend(dict.fromkeys(char_grams(tok, config.char_min, config.char_max)))
     if config.lexicon:
-        feats.extend(lexicon_features(tokens))
+        feats.extend(dict.fromkeys(lexicon_features(tokens)))
     return feats

@@ -20,19 +20,25 @@ def parse_lines(lines: Iterable[str], source: str = "<stdin>") -> Iterator[dict[
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", source=source, line=number) from exc
+            raise DataError(
+                f"not valid JSON ({exc.msg} at column {exc.colno})", source=source, line=number
+            ) from exc
         yield check_row(obj, source=source, line=number)
 
 
 def check_row(obj: Any, *, source: str = "", line: int = 0) -> dict[str, Any]:
     """Return obj if it is a message object with a usable text; raise DataError otherwise."""
     if not isinstance(obj, dict):
-        raise DataError(f"expected a JSON object, got {type(obj).__name__}", source=source, line=line)
+        raise DataError(
+            f"expected a JSON object, got {type(obj).__name__}", source=source, line=line
+        )
     text = obj.get("text")
     if not isinstance(text, str):
         raise DataError('missing "text" (a string)', source=source, line=line)
     if len(text) > MAX_TEXT_CHARS:
-        raise DataError(f'"text" is longer than {MAX_TEXT_CHARS} characters', source=source, line=line)
+        raise DataError(
+            f'"text" is longer than {MAX_TEXT_CHARS} characters', source=source, line=line
+        )
     for field in ("category", "sentiment", "priority", "channel", "lang"):
         value = obj.get(field)
         if value is not None and not isinstance(value, str):

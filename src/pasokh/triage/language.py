@@ -29,7 +29,15 @@ _ARABIC_SCRIPT_SHARE = 0.3
 
 def detect_language(raw: str, hint: str | None = None) -> str:
     """Return fa, en, ar, fa-latn or other for a raw (un-normalised) message."""
-    text = _NOISE.sub(" ", raw)
+    text = (
+        _NOISE.sub(" ", raw)
+        if ("@" in raw or "#" in raw or "http" in raw or "www." in raw)
+        else raw
+    )
+    has_arabic = _ARABIC_SCRIPT.search(text) is not None
+    has_latin = _LATIN.search(text) is not None
+    if has_arabic != has_latin:  # one script only: the common case, no counting needed
+        return _persian_or_arabic(text) if has_arabic else _english_or_finglish(text)
     letters = len(_LETTER.findall(text))
     if letters == 0:
         return hint if hint in LANGUAGES else "other"

@@ -1,9 +1,9 @@
 """The compiled triage model: feature string → row of class weights, plus idf.
 
 A trained scikit-learn linear model is compiled into lookups so that prediction needs no
-scikit-learn: extract feature strings, look them up, weight by sublinear tf × idf,
-l2-normalise per feature group, sum the weight rows and add the intercept, softmax per
-head. Probabilities are the multinomial logistic-regression probabilities.
+scikit-learn: extract feature strings, look them up, weight by count × idf, normalise per
+feature group, sum the weight rows and add the intercept, softmax per head. The
+probabilities are the multinomial logistic-regression probabilities.
 
 On disk a model is a directory: ``manifest.json`` (version, feature config, heads, sha256
 of every file and of the manifest itself), and per feature space a ``.vocab.json`` (list
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from pasokh.triage.errors import ModelError
-from pasokh.triage.features import N_GROUPS, FeatureConfig, extract, group_of
+from pasokh.triage.features import N_GROUPS, FeatureConfig, char_grams, group_of, word_grams
+from pasokh.triage.sentiment_lexicon import lexicon_features
 
 FORMAT = "pasokh-triage-model"
 FORMAT_VERSION = 1
@@ -46,35 +48,138 @@ class Head:
 
 
 class FeatureSpace:
-    """A vocabulary with idf, groups and the weight columns of the heads that use it."""
+    """A vocabulary with idf, groups and the weight columns of the heads that use it.
 
-    def __init__(self, vocab: list[str], idf: FloatArray, weights: FloatArray, bias: FloatArray):
+    For serving, the weights are pre-multiplied by idf and placed in one block of columns
+    per feature group, with one more column per group holding idf²: summing the rows of
+    the features present gives, per group, the unnormalised scores and Σ count × idf².
+    Row 0 is all zeros so that ``filter(None, ...)`` drops unknown features for free.
+    """
+
+    CACHE_LIMIT = 200_000  # tokens whose char n-gram ids are remembered
+
+    def __init__(
+        self,
+        vocab: list[str],
+        idf: FloatArray,
+        weights: FloatArray,
+        bias: FloatArray,
+        scales: tuple[float, ...] = (1.0,) * N_GROUPS,
+    ):
         self.vocab = vocab
-        self.index: dict[str, int] = {f: i for i, f in enumerate(vocab)}
+        self.scales = np.asarray(scales, dtype=np.float64)
         self.idf = idf.astype(np.float32)
         self.groups = np.fromiter((group_of(f) for f in vocab), dtype=np.int8, count=len(vocab))
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.bias = bias.astype(np.float32)
+        # ids are 1-based: row 0 of the serving matrix is the "unknown feature" row
+        self.index: dict[str, int] = {f: i + 1 for i, f in enumerate(vocab)}
+        self._expanded: FloatArray | None = None
+        self._token_cache: dict[str, npt.NDArray[np.float32]] = {}
 
+    # -- reference path (training matrices, equivalence tests) --------------------------
     def vectorise(self, feats: list[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
-        """Return (feature ids, l2-normalised sublinear tf-idf values) of one message."""
+        """Return (vocab ids, values): count × idf / sqrt(Σ count × idf²) per group."""
         get = self.index.get
-        ids = [i for i in map(get, feats) if i is not None]
-        if not ids:
+        counts = Counter(filter(None, map(get, feats)))
+        if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        uniq, counts = np.unique(np.asarray(ids, dtype=np.intp), return_counts=True)
-        vals = (1.0 + np.log(counts, dtype=np.float32)) * self.idf[uniq]
+        uniq = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts)) - 1
+        c = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        idf = self.idf[uniq].astype(np.float64)
         grp = self.groups[uniq]
-        norms = np.sqrt(np.bincount(grp, weights=vals * vals, minlength=N_GROUPS))
+        norms = np.sqrt(np.bincount(grp, weights=c * idf * idf, minlength=N_GROUPS))
         norms[norms == 0] = 1.0
-        return uniq, (vals / norms[grp]).astype(np.float32)
+        order = np.argsort(uniq)
+        vals = c * idf * self.scales[grp] / norms[grp]
+        return uniq[order], vals[order].astype(np.float32)
 
     def decision(self, feats: list[str]) -> FloatArray:
-        """Return the raw linear scores of every column for one message."""
+        """Return the raw linear scores of every column for one message (reference path)."""
         ids, vals = self.vectorise(feats)
         if len(ids) == 0:
             return self.bias.copy()
         return np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
+
+    # -- fast path (serving) -------------------------------------------------------------
+    def _build_expanded(self) -> FloatArray:
+        """Rows by serving id: in the feature's group block [idf × weights, idf²]; row 0 zero."""
+        n, cols = self.weights.shape
+        width = cols + 1
+        expanded = np.zeros((n + 1, N_GROUPS * width), dtype=np.float32)
+        scaled = self.weights * self.idf[:, None]
+        idf2 = self.idf**2
+        for g in range(N_GROUPS):
+            rows = np.flatnonzero(self.groups == g) + 1
+            expanded[rows, g * width : g * width + cols] = scaled[rows - 1] * self.scales[g]
+            expanded[rows, g * width + cols] = idf2[rows - 1]
+        return expanded
+
+    def _token_row(self, token: str, config: FeatureConfig) -> npt.NDArray[np.float32]:
+        """The summed rows of one distinct token's char n-grams and word unigram."""
+        get = self.index.get
+        feats = char_grams(token, config.char_min, config.char_max)
+        if config.word_min <= 1:
+            feats.append("w:" + token)
+        ids = set(filter(None, map(get, feats)))
+        expanded = self._serving_rows()
+        if not ids:
+            return np.asarray(expanded[0], dtype=np.float32)
+        rows = expanded[np.fromiter(ids, dtype=np.intp, count=len(ids))]
+        return np.asarray(rows.sum(axis=0), dtype=np.float32)
+
+    def _serving_rows(self) -> FloatArray:
+        if self._expanded is None:
+            self._expanded = self._build_expanded()
+        return self._expanded
+
+    def _rows_of(self, tokens: list[str], config: FeatureConfig) -> list[npt.NDArray[np.float32]]:
+        """The serving rows whose sum is a message's [scores, Σidf²] per group."""
+        expanded = self._serving_rows()
+        cache = self._token_cache
+        rows: list[npt.NDArray[np.float32]] = []
+        for tok in dict.fromkeys(tokens):
+            cached = cache.get(tok)
+            if cached is None:
+                if len(cache) >= self.CACHE_LIMIT:
+                    cache.clear()  # crude but bounded; a Zipfian vocabulary refills it fast
+                cached = cache[tok] = self._token_row(tok, config)
+            rows.append(cached)
+        get = self.index.get
+        extra: set[int] = set()
+        if config.word_max >= 2:
+            extra.update(filter(None, map(get, word_grams(tokens, 2, config.word_max))))
+        if config.lexicon:
+            extra.update(filter(None, map(get, lexicon_features(tokens))))
+        rows.extend(expanded[i] for i in extra)
+        return rows
+
+    def fast_decision(self, tokens: list[str], config: FeatureConfig) -> list[float]:
+        """Return the raw linear scores of every column, equal to decision(extract(tokens))."""
+        rows = self._rows_of(tokens, config)
+        if not rows:
+            return [float(b) for b in self.bias]
+        total = np.add.reduce(rows, axis=0, dtype=np.float64).reshape(N_GROUPS, -1)
+        sq = total[:, -1]
+        inv = 1.0 / np.sqrt(sq + (sq == 0))  # an empty group contributes zero scores anyway
+        return (inv @ total[:, :-1] + self.bias).tolist()  # type: ignore[no-any-return]
+
+    def fast_decisions(
+        self, token_lists: list[list[str]], config: FeatureConfig
+    ) -> npt.NDArray[np.float64]:
+        """Return the raw scores of many messages at once (n × columns), summed in one go."""
+        zero = self._serving_rows()[0]
+        stacked: list[npt.NDArray[np.float32]] = []
+        offsets = []
+        for tokens in token_lists:
+            offsets.append(len(stacked))
+            stacked.extend(self._rows_of(tokens, config) or [zero])
+        totals = np.add.reduceat(np.asarray(stacked, dtype=np.float64), offsets, axis=0)
+        totals = totals.reshape(len(token_lists), N_GROUPS, -1)
+        sq = totals[:, :, -1]
+        inv = 1.0 / np.sqrt(sq + (sq == 0))
+        scores = np.einsum("ng,ngc->nc", inv, totals[:, :, :-1]) + self.bias
+        return np.asarray(scores, dtype=np.float64)
 
 
 def softmax(scores: list[float]) -> list[float]:
@@ -105,13 +210,30 @@ class CompiledModel:
 
     def score(self, tokens: list[str]) -> dict[str, dict[str, float]]:
         """Return {head: {label: probability}} for one tokenised message."""
-        feats = extract(tokens, self.config)
-        raw = [space.decision(feats).tolist() for space in self.spaces]
+        raw = [space.fast_decision(tokens, self.config) for space in self.spaces]
         out: dict[str, dict[str, float]] = {}
         for head in self.heads.values():
             cols = raw[head.space][head.start : head.start + len(head.classes)]
             out[head.name] = dict(zip(head.classes, softmax(cols), strict=True))
         return out
+
+    def warm(self) -> None:
+        """Build the serving matrices now, so the first message does not pay for it."""
+        for space in self.spaces:
+            space._serving_rows()
+
+    def score_many(self, token_lists: list[list[str]]) -> list[dict[str, dict[str, float]]]:
+        """Return score() for many messages, with the numeric work done once per batch."""
+        if not token_lists:
+            return []
+        raw = [space.fast_decisions(token_lists, self.config) for space in self.spaces]
+        per_head: dict[str, list[dict[str, float]]] = {}
+        for head in self.heads.values():
+            z = raw[head.space][:, head.start : head.start + len(head.classes)]
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            probs = (e / e.sum(axis=1, keepdims=True)).tolist()
+            per_head[head.name] = [dict(zip(head.classes, p, strict=True)) for p in probs]
+        return [{name: rows[i] for name, rows in per_head.items()} for i in range(len(token_lists))]
 
     def save(self, out_dir: Path, *, name: str, extra: dict[str, Any] | None = None) -> str:
         """Write the model to a directory with checksums; return its version string."""
@@ -185,7 +307,9 @@ def load_model(model_dir: Path | str | None = None) -> CompiledModel:
     root = Path(model_dir) if model_dir is not None else SHIPPED_DIR
     manifest_path = root / "manifest.json"
     if not manifest_path.is_file():
-        raise ModelError(f"No triage model in {root}: manifest.json is missing. Run `pasokh triage train`.")
+        raise ModelError(
+            f"No triage model in {root}: manifest.json is missing. Run `pasokh triage train`."
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -196,7 +320,11 @@ def load_model(model_dir: Path | str | None = None) -> CompiledModel:
     for meta in manifest["spaces"]:
         vocab = json.loads((root / meta["vocab"]).read_text(encoding="utf-8"))
         with np.load(root / meta["arrays"], allow_pickle=False) as arrays:
-            spaces.append(FeatureSpace(vocab, arrays["idf"], arrays["weights"], arrays["bias"]))
+            spaces.append(
+                FeatureSpace(
+                    vocab, arrays["idf"], arrays["weights"], arrays["bias"], config.group_scales()
+                )
+            )
     heads = {}
     for name, meta in manifest["heads"].items():
         info = {k: v for k, v in meta.items() if k not in ("space", "start", "classes")}

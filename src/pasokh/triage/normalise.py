@@ -33,11 +33,30 @@ _DIACRITICS = [chr(c) for c in range(0x064B, 0x0660)] + ["\u0670"]
 _DIACRITICS += [chr(c) for c in range(0x0610, 0x061B)] + [chr(c) for c in range(0x06D6, 0x06EE)]
 
 _MAP = {
-    "ي": "ی", "ى": "ی", "ې": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه",
-    "ؤ": "و", "أ": "ا", "إ": "ا", "ٱ": "ا",
-    "،": ",", "؛": ";", "؟": "?", "«": '"', "»": '"', "٪": "%", "٫": ".",
+    "ي": "ی",
+    "ى": "ی",
+    "ې": "ی",
+    "ك": "ک",
+    "ة": "ه",
+    "ۀ": "ه",
+    "ە": "ه",
+    "ھ": "ه",
+    "ؤ": "و",
+    "أ": "ا",
+    "إ": "ا",
+    "ٱ": "ا",
+    "،": ",",
+    "؛": ";",
+    "؟": "?",
+    "«": '"',
+    "»": '"',
+    "٪": "%",
+    "٫": ".",
     "\u200b": " ",  # zero-width *space* separates words
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
 }
 for _i in range(10):
     _MAP[chr(0x06F0 + _i)] = str(_i)  # Persian digits
@@ -49,7 +68,9 @@ _TABLE.update({c: None for c in range(0x1F3FB, 0x1F400)})  # emoji skin tones
 
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
 _THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|ir|net|org|io|co|me)\b(?:/\S*)?")
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|ir|net|org|io|co|me)\b(?:/\S*)?"
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b")
 _MENTION = re.compile(r"@[\w.]+")
 _CARD = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
@@ -64,7 +85,9 @@ _AMOUNT = re.compile(
     r"(?:تومان|تومن|ریال|تومنی|toman|tomans|tomaan|rial|usd|dollars?|euros?|€|\$)(?![a-z])"
 )
 _LONG_NUMBER = re.compile(r"#\d+|(?<!\d)\d{5,}(?!\d)")
-_ZWNJ_JOIN = re.compile("\u200c+")
+_URL_HINT = re.compile(r"https?:|www\.|\.(?:com|ir|net|org|io|co|me)\b")
+_HAS_DIGIT = re.compile(r"[0-9]")
+_TRIPLE = re.compile(r"(.)\1\1")
 # Verbal prefix and plural / superlative suffixes written apart: join them to their word.
 _PREFIX = re.compile(r"(?<![^\s])(ن?می)\s+(?=[آ-ی])")
 _SUFFIX = re.compile(
@@ -91,20 +114,27 @@ def fold(text: str) -> str:
 def normalise(text: str) -> str:
     """Return the canonical, space-tokenised form of a message."""
     text = fold(text).lower()
-    text = _THOUSANDS.sub("", text)
-    text = _EMAIL.sub(" <email> ", text)
-    text = _URL.sub(" <url> ", text)
-    text = _MENTION.sub(" <mention> ", text)
-    text = _CARD.sub(" <card> ", text)
-    text = _PHONE.sub(" <phone> ", text)
-    text = _AMOUNT.sub(" <amount> ", text)
-    text = _LONG_NUMBER.sub(" <id> ", text)
-    text = _ZWNJ_JOIN.sub("", text)
-    text = _ARABIC_REPEAT.sub(r"\1", text)
-    text = _LATIN_REPEAT.sub(r"\1\1", text)
-    text = _PUNCT_REPEAT.sub(r"\1\1", text)
-    text = _PREFIX.sub(r"\1", text)
-    text = _SUFFIX.sub(r"\1", text)
+    # cheap guards first: most messages have no digits, addresses or held letters
+    if "@" in text:
+        text = _EMAIL.sub(" <email> ", text)
+        text = _MENTION.sub(" <mention> ", text)
+    if _URL_HINT.search(text):
+        text = _URL.sub(" <url> ", text)
+    if _HAS_DIGIT.search(text):
+        text = _THOUSANDS.sub("", text)
+        text = _CARD.sub(" <card> ", text)
+        text = _PHONE.sub(" <phone> ", text)
+        text = _AMOUNT.sub(" <amount> ", text)
+        text = _LONG_NUMBER.sub(" <id> ", text)
+    text = text.replace("\u200c", "")
+    if _TRIPLE.search(text):
+        text = _ARABIC_REPEAT.sub(r"\1", text)
+        text = _LATIN_REPEAT.sub(r"\1\1", text)
+        text = _PUNCT_REPEAT.sub(r"\1\1", text)
+    if "می" in text:
+        text = _PREFIX.sub(r"\1", text)
+    if " ه" in text or " تر" in text:
+        text = _SUFFIX.sub(r"\1", text)
     return " ".join(_TOKEN.findall(text))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +49,9 @@ class PhraseRule(BaseModel):
     def _known_languages(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         unknown = set(value) - set(PHRASE_LANGS)
         if unknown:
-            raise ValueError(f"phrase languages must be among {PHRASE_LANGS}, got {sorted(unknown)}")
+            raise ValueError(
+                f"phrase languages must be among {PHRASE_LANGS}, got {sorted(unknown)}"
+            )
         return value
 
 
@@ -107,7 +109,9 @@ class PriorityRules(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
             raise RulesError(f"invalid priority rules: {problems}") from exc
 
     @cached_property
@@ -124,11 +128,16 @@ class PhraseHit:
     matched: str
 
 
-_VOWEL_CLASSES = ((re.compile("ou|oo|o|u"), "u"), (re.compile("ee|ei|ey|i|y"), "i"), (re.compile("aa|a"), "a"))
+_VOWEL_CLASSES = (
+    (re.compile("ou|oo|o|u"), "u"),
+    (re.compile("ee|ei|ey|i|y"), "i"),
+    (re.compile("aa|a"), "a"),
+)
 _REPEATS = re.compile(r"(.)\1+")
 _DIGRAPHS = (("kh", "x"), ("gh", "q"), ("sh", "$"), ("ch", "c"), ("zh", "j"), ("ck", "k"))
 
 
+@lru_cache(maxsize=65_536)
 def latin_key(word: str) -> str:
     """Return the spelling key of a Finglish word (pool, pul → pul; shode, shodeh → $ud)."""
     w = word.lower()
@@ -143,79 +152,136 @@ def latin_key(word: str) -> str:
     return _REPEATS.sub(r"\1", w)
 
 
-def _word_pattern(word: str) -> str:
-    prefix = word.endswith("*")
-    alternatives = [re.escape(a) for a in word.rstrip("*").split("|") if a]
-    core = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-    return core + (r"\S*" if prefix else "")
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    rule: int  # index into the rule list
+    pattern: re.Pattern[str]
+    first: tuple[str, ...]  # alternatives of the first word
+    first_is_prefix: bool
 
 
-def _phrase_pattern(phrase: str, *, finglish: bool) -> str | None:
-    parts: list[str] = []
-    gap = False
-    for raw_word in phrase.split():
-        if raw_word == "...":
+_GAP = "\u2042"  # stands in for "..." while the phrase goes through the normaliser
+
+
+def _phrase_tokens(phrase: str, *, finglish: bool) -> list[str]:
+    """Tokenise a phrase like a message, keeping the operators … * | as tokens."""
+    text = phrase.replace("...", f" {_GAP} ")
+    if not finglish:
+        return normalise(text).split()
+    out: list[str] = []
+    for word in text.replace("*", " * ").replace("|", " | ").split():
+        out.append(word if word in (_GAP, "*", "|") else latin_key(word))
+    return out
+
+
+def _compile_phrase(rule: int, phrase: str, *, finglish: bool) -> _Phrase | None:
+    words: list[tuple[list[str], bool]] = []  # (alternatives, prefix?) per position
+    gaps: list[bool] = []
+    gap = join_next = False
+    for tok in _phrase_tokens(phrase, finglish=finglish):
+        if tok == _GAP:
             gap = True
-            continue
-        star = raw_word.endswith("*")
-        stem = raw_word.rstrip("*")
-        if "|" in stem:  # alternatives are single words: normalise each on its own
-            alts = [latin_key(a) if finglish else normalise(a) for a in stem.split("|")]
-            tokens = ["|".join(a for a in alts if a)]
+        elif tok == "*" and words:
+            words[-1] = (words[-1][0], True)
+        elif tok == "|" and words:
+            join_next = True
+        elif join_next:
+            words[-1][0].append(tok)
+            join_next = False
         else:
-            tokens = [latin_key(stem)] if finglish else normalise(stem).split()
-        if not tokens or not tokens[0]:
-            continue
-        if star:
-            tokens[-1] += "*"
-        words = " ".join(_word_pattern(t) for t in tokens)
-        if parts:
-            parts.append(rf" (?:\S+ ){{0,{GAP_WORDS}}}" if gap else " ")
-        parts.append(words)
-        gap = False
-    return "".join(parts) if parts else None
+            words.append(([tok], False))
+            gaps.append(gap and len(words) > 1)
+            gap = False
+    if not words:
+        return None
+    parts = []
+    for j, (alternatives, prefix) in enumerate(words):
+        if j:
+            parts.append(rf" (?:\S+ ){{0,{GAP_WORDS}}}" if gaps[j] else " ")
+        core = "|".join(re.escape(a) for a in alternatives)
+        parts.append(f"(?:{core})" + (r"\S*" if prefix else ""))
+    pattern = re.compile(r"(?<= )" + "".join(parts) + r"(?= )")
+    return _Phrase(rule, pattern, tuple(words[0][0]), words[0][1])
+
+
+class _Index:
+    """Phrases by their first word, so a message only tries the phrases it could match."""
+
+    def __init__(self, phrases: list[_Phrase]) -> None:
+        self.phrases = phrases
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        for i, ph in enumerate(phrases):
+            table = self.prefix if ph.first_is_prefix else self.exact
+            for word in ph.first:
+                table.setdefault(word, []).append(i)
+        self.prefix_lengths = sorted({len(w) for w in self.prefix})
+        self._cache: dict[str, frozenset[int]] = {}  # token -> phrases it could start
+
+    def _phrases_of(self, token: str) -> frozenset[int]:
+        found = set(self.exact.get(token, ()))
+        for n in self.prefix_lengths:
+            if n > len(token):
+                break
+            found.update(self.prefix.get(token[:n], ()))
+        return frozenset(found)
+
+    def candidates(self, tokens: set[str]) -> list[_Phrase]:
+        """Return the phrases whose first word occurs among the tokens, in rule order."""
+        cache = self._cache
+        found: set[int] = set()
+        for tok in tokens:
+            ids = cache.get(tok)
+            if ids is None:
+                if len(cache) >= 100_000:
+                    cache.clear()  # bounded; frequent tokens come straight back
+                ids = cache[tok] = self._phrases_of(tok)
+            if ids:
+                found.update(ids)
+        return [self.phrases[i] for i in sorted(found)]
 
 
 class PhraseMatcher:
-    """All phrase rules compiled to one regex per rule and script."""
+    """All phrase rules, indexed by first word and compiled to one regex per phrase."""
 
     def __init__(self, rules: list[PhraseRule]) -> None:
-        self._compiled: list[tuple[PhraseRule, re.Pattern[str] | None, re.Pattern[str] | None]] = []
-        for rule in rules:
-            native = [
-                p for lang in ("fa", "en") for ph in rule.phrases.get(lang, [])
-                if (p := _phrase_pattern(ph, finglish=False))
-            ]
-            latin = [
-                p for ph in rule.phrases.get("fa-latn", [])
-                if (p := _phrase_pattern(ph, finglish=True))
-            ]
-            self._compiled.append((rule, _alternation(native), _alternation(latin)))
+        self.rules = rules
+        native: list[_Phrase] = []
+        latin: list[_Phrase] = []
+        for r, rule in enumerate(rules):
+            for lang in ("fa", "en"):
+                native.extend(
+                    p
+                    for ph in rule.phrases.get(lang, [])
+                    if (p := _compile_phrase(r, ph, finglish=False))
+                )
+            latin.extend(
+                p
+                for ph in rule.phrases.get("fa-latn", [])
+                if (p := _compile_phrase(r, ph, finglish=True))
+            )
+        self._native = _Index(native)
+        self._latin = _Index(latin)
 
-    def find(self, norm: str) -> list[PhraseHit]:
-        """Return the rules whose phrases occur in a normalised text (first hit per rule)."""
+    def find(self, norm: str, language: str | None = None) -> list[PhraseHit]:
+        """Return the rules whose phrases occur in a normalised text (first hit per rule).
+
+        Finglish phrases are tried unless the message is known to be fa, en or ar.
+        """
+        tokens = norm.split()
+        matched: dict[int, str] = {}
         text = f" {norm} "
-        latin_tokens: list[str] | None = None
-        key = ""
-        hits = []
-        for rule, native, latin in self._compiled:
-            if native is not None and (m := native.search(text)) is not None:
-                hits.append(PhraseHit(rule, m.group(0)))
-                continue
-            if latin is None:
-                continue
-            if latin_tokens is None:
-                latin_tokens = [t for t in norm.split() if t.isascii() and t.isalpha()]
-                key = " " + " ".join(latin_key(t) for t in latin_tokens) + " "
-            if latin_tokens and (m := latin.search(key)) is not None:
-                # map the skeleton match back to the words the customer wrote
-                first = key.count(" ", 0, m.start()) - 1
-                span = m.group(0).count(" ") + 1
-                hits.append(PhraseHit(rule, " ".join(latin_tokens[first : first + span])))
-        return hits
-
-
-def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile(r"(?<= )(?:" + "|".join(patterns) + r")(?= )")
+        for ph in self._native.candidates(set(tokens)):
+            if ph.rule not in matched and (m := ph.pattern.search(text)) is not None:
+                matched[ph.rule] = m.group(0)
+        latin_tokens = [t for t in tokens if t.isascii() and t.isalpha()]
+        if latin_tokens and self._latin.phrases and language not in ("fa", "en", "ar"):
+            keys = [latin_key(t) for t in latin_tokens]
+            key_text = " " + " ".join(keys) + " "
+            for ph in self._latin.candidates(set(keys)):
+                if ph.rule not in matched and (m := ph.pattern.search(key_text)) is not None:
+                    # map the spelling-key match back to the words the customer wrote
+                    first = key_text.count(" ", 0, m.start()) - 1
+                    span = m.group(0).count(" ") + 1
+                    matched[ph.rule] = " ".join(latin_tokens[first : first + span])
+        return [PhraseHit(self.rules[r], matched[r]) for r in sorted(matched)]

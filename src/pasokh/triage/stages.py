@@ -27,9 +27,14 @@ Scores = dict[str, float]
 class Stage(Protocol):
     """A named pipeline step with declared inputs and outputs."""
 
-    name: ClassVar[str]
-    requires: ClassVar[frozenset[str]]
-    assigns: ClassVar[frozenset[str]]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def requires(self) -> frozenset[str]: ...
+
+    @property
+    def assigns(self) -> frozenset[str]: ...
 
     def __call__(self, doc: TriageDoc) -> TriageDoc: ...
 
@@ -69,6 +74,13 @@ def model_scores(doc: TriageDoc, model: CompiledModel) -> dict[str, Scores]:
     return doc.scores
 
 
+def model_scores_many(docs: Sequence[TriageDoc], model: CompiledModel) -> None:
+    """Score, in one batch, every doc that has no scores yet."""
+    todo = [doc for doc in docs if doc.scores is None]
+    for doc, scores in zip(todo, model.score_many([d.tokens for d in todo]), strict=True):
+        doc.scores = scores
+
+
 def top(scores: Scores) -> tuple[str, float]:
     """Return the best label and its probability."""
     label = max(scores, key=scores.__getitem__)
@@ -94,6 +106,8 @@ class _ModelStage:
 
     def predict(self, docs: Sequence[TriageDoc]) -> list[Scores]:
         """Return this head's probabilities for each doc."""
+        if len(docs) > 1:
+            model_scores_many(docs, self.model)
         return [model_scores(doc, self.model)[self.head] for doc in docs]
 
     def set_annotations(self, docs: Sequence[TriageDoc], preds: Sequence[Scores]) -> None:
@@ -121,9 +135,8 @@ class CategoryStage(_ModelStage):
         doc.record(self.name, self.model.version, "category", doc.category)
         if doc.category_confidence < self.review.category_min:
             second, p2 = runner_up(scores)
-            doc.flag(
-                f"category uncertain: {doc.category} {doc.category_confidence:.0%} vs {second} {p2:.0%}"
-            )
+            first = f"{doc.category} {doc.category_confidence:.0%}"
+            doc.flag(f"category uncertain: {first} vs {second} {p2:.0%}")
 
 
 class SentimentStage(_ModelStage):

@@ -5,10 +5,12 @@ scikit-learn is imported inside the functions: the service only loads compiled m
 
 from __future__ import annotations
 
+import importlib
+import random
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,10 @@ import numpy as np
 from pasokh.triage.errors import DataError, ModelError
 from pasokh.triage.features import FeatureConfig, extract
 from pasokh.triage.jsonl import check_row, read_jsonl
+from pasokh.triage.language import detect_language
 from pasokh.triage.model import SHIPPED_DIR, CompiledModel, FeatureSpace, Head, load_model
 from pasokh.triage.normalise import normalise
+from pasokh.triage.rules import PriorityRules
 
 LABEL_FIELDS = ("category", "sentiment", "priority")
 
@@ -32,9 +36,13 @@ class TrainConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     min_df: int = 2
     max_features: int | None = 400_000
-    c: float = 20.0
+    c: float = 5.0
     class_weight: str | None = "balanced"
     max_iter: int = 3000
+    # "urgent" is chosen once P(urgent) reaches a threshold tuned on out-of-fold
+    # predictions for F-beta (beta > 1 weighs recall: a missed emergency costs more)
+    urgent_beta: float = 2.0
+    tune_folds: int = 4
 
 
 def load_rows(datasets: Sequence[Dataset]) -> list[dict[str, Any]]:
@@ -65,8 +73,10 @@ def build_space(docs: Sequence[list[str]], config: TrainConfig) -> FeatureSpace:
     vocab = [f for f, _ in kept]
     counts = np.array([n for _, n in kept], dtype=np.float64)
     idf = (np.log((1.0 + len(docs)) / (1.0 + counts)) + 1.0).astype(np.float32)
-    empty = np.zeros((len(vocab), 0), dtype=np.float32)
-    return FeatureSpace(vocab, idf, empty, np.zeros(0, dtype=np.float32))
+    empty = np.zeros((len(vocab), 0), dtype=np.float32)  # weights come after fitting
+    return FeatureSpace(
+        vocab, idf, empty, np.zeros(0, dtype=np.float32), config.features.group_scales()
+    )
 
 
 def matrix(space: FeatureSpace, docs: Sequence[list[str]]) -> Any:
@@ -95,9 +105,13 @@ def fit_head(x: Any, labels: Sequence[str], config: TrainConfig) -> Any:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
+    # threadpoolctl (a scikit-learn dependency) ships no type information
+    threadpool_limits = importlib.import_module("threadpoolctl").threadpool_limits
+
     clf = LogisticRegression(C=config.c, class_weight=config.class_weight, max_iter=config.max_iter)
-    with warnings.catch_warnings():
-        # recorded in the manifest as n_iter instead of failing the run
+    # one BLAS thread: these problems are small, and extra threads only fight for the cores
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        # non-convergence is recorded in the manifest (n_iter) instead of failing the run
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(x, list(labels))
     return clf
@@ -112,6 +126,73 @@ def compile_weights(clf: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         bias = np.array([-bias[0] / 2, bias[0] / 2])
     return coef.T.astype(np.float32), bias.astype(np.float32), classes
+
+
+def stratified_folds(labels: Sequence[str], k: int, seed: int = 0) -> list[int]:
+    """Assign each row a fold 0..k-1, keeping label proportions (deterministic)."""
+    rng = random.Random(seed)
+    fold = [0] * len(labels)
+    by_label: dict[str, list[int]] = {}
+    for i, lbl in enumerate(labels):
+        by_label.setdefault(lbl, []).append(i)
+    offset = 0
+    for lbl in sorted(by_label):
+        idx = by_label[lbl]
+        rng.shuffle(idx)
+        for j, i in enumerate(idx):
+            fold[i] = (j + offset) % k
+        offset += len(idx)
+    return fold
+
+
+def tune_threshold(
+    x: Any,
+    labels: Sequence[str],
+    target: str,
+    config: TrainConfig,
+    rule_hits: Sequence[bool] | None = None,
+) -> dict[str, float]:
+    """Pick the P(target) threshold maximising out-of-fold F-beta; return it with its P/R.
+
+    With `rule_hits`, a row counts as predicted when a phrase rule fires *or* the model's
+    probability reaches the threshold, as it will in service: the model only has to find
+    the emergencies the rules miss.
+    """
+    fold_of = stratified_folds(labels, config.tune_folds, seed=1)
+    oof = np.zeros(len(labels))
+    for k in range(config.tune_folds):
+        tr = [i for i, f in enumerate(fold_of) if f != k]
+        te = [i for i, f in enumerate(fold_of) if f == k]
+        clf = fit_head(x[tr], [labels[i] for i in tr], config)
+        col = list(clf.classes_).index(target)
+        oof[te] = clf.predict_proba(x[te])[:, col]
+    truth = np.array([lbl == target for lbl in labels])
+    ruled = np.zeros(len(labels), dtype=bool) if rule_hits is None else np.asarray(rule_hits)
+    best = {"threshold": 0.5, "f_beta": -1.0, "precision": 0.0, "recall": 0.0}
+    b2 = config.urgent_beta**2
+    for t in np.arange(0.05, 0.96, 0.01):
+        pred = ruled | (oof >= t)
+        tp = float(np.sum(pred & truth))
+        precision = tp / max(1.0, float(np.sum(pred)))
+        recall = tp / max(1.0, float(np.sum(truth)))
+        f = (1 + b2) * precision * recall / max(1e-9, b2 * precision + recall)
+        if f > best["f_beta"]:
+            best = {
+                "threshold": round(float(t), 2),
+                "f_beta": round(f, 4),
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+            }
+    return best
+
+
+def urgent_rule_hits(texts: Sequence[str]) -> list[bool]:
+    """Return, per text, whether a shipped urgent phrase rule fires on it."""
+    matcher = PriorityRules.default().matcher
+    return [
+        any(hit.rule.level == "urgent" for hit in matcher.find(normalise(t), detect_language(t)))
+        for t in texts
+    ]
 
 
 @dataclass
@@ -139,12 +220,33 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
         w, b, classes = compile_weights(clf)
         weights.append(w)
         biases.append(b)
-        info = {"trained_rows": len(idx), "labels": dict(Counter(labels)), "n_iter": int(max(clf.n_iter_))}
+        info: dict[str, Any] = {
+            "trained_rows": len(idx),
+            "labels": dict(Counter(labels)),
+            "n_iter": int(max(clf.n_iter_)),
+        }
+        if (
+            name == "priority"
+            and "urgent" in classes
+            and labels.count("urgent") >= 2 * config.tune_folds
+        ):
+            hits = urgent_rule_hits([rows[i]["text"] for i in idx])
+            tuned = tune_threshold(x[idx], labels, "urgent", config, hits)
+            info["thresholds"] = {"urgent": tuned["threshold"]}
+            info["threshold_tuning"] = {
+                **tuned,
+                "beta": config.urgent_beta,
+                "folds": config.tune_folds,
+            }
         heads[name] = Head(name, classes, 0, start, info)
         classifiers[name] = clf
         start += len(classes)
-    compiled_space = FeatureSpace(space.vocab, space.idf, np.hstack(weights), np.concatenate(biases))
-    model = CompiledModel(config=config.features, spaces=[compiled_space], heads=heads, version="unsaved")
+    compiled_space = FeatureSpace(
+        space.vocab, space.idf, np.hstack(weights), np.concatenate(biases)
+    )
+    model = CompiledModel(
+        config=config.features, spaces=[compiled_space], heads=heads, version="unsaved"
+    )
     return Fitted(model, space, classifiers)
 
 
@@ -162,13 +264,20 @@ def merge_base(model: CompiledModel, base: CompiledModel) -> CompiledModel:
     heads = dict(model.heads)
     for space_id in sorted({h.space for h in missing}):
         src = base.spaces[space_id]
-        cols, new_heads, start = [], [], 0
+        cols: list[int] = []
+        new_heads: list[Head] = []
+        start = 0
         for h in (m for m in missing if m.space == space_id):
             cols.extend(range(h.start, h.start + len(h.classes)))
             info = {**h.info, "from_base": base.version}
             new_heads.append(Head(h.name, h.classes, len(spaces), start, info))
             start += len(h.classes)
-        spaces.append(FeatureSpace(src.vocab, src.idf, src.weights[:, cols], src.bias[cols]))
+        keep = np.array(cols, dtype=np.intp)
+        spaces.append(
+            FeatureSpace(
+                src.vocab, src.idf, src.weights[:, keep], src.bias[keep], tuple(src.scales)
+            )
+        )
         heads.update({h.name: h for h in new_heads})
     if model.config != base.config:
         raise ModelError("the base model uses another feature config; retrain all fields instead")
@@ -192,12 +301,13 @@ def train(
     wanted = list(fields) if fields else labelled_fields(rows)
     if not wanted:
         raise DataError("no labelled field (category, sentiment or priority) in the data")
-    fitted = fit(rows, wanted, config or TrainConfig())
-    model = fitted.model
-    if use_base:
-        base = _resolve_base(base_model)
-        if base is not None:
-            model = merge_base(model, base)
+    cfg = config or TrainConfig()
+    base = _resolve_base(base_model) if use_base else None
+    if base is not None and base.config != cfg.features:
+        cfg = replace(cfg, features=base.config)  # one feature extraction serves every head
+    model = fit(rows, wanted, cfg).model
+    if base is not None:
+        model = merge_base(model, base)
     model.save(Path(out_dir), name=name, extra={"trained_on_rows": len(rows)})
     return model
 

@@ -1,4 +1,4 @@
-"""Server-rendered pages: login and the inbox (issue 5 grows the agent workspace)."""
+"""Server-rendered pages: login and logout (the agent desk lives in web/desk.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from pasokh import i18n
 from pasokh.db import utcnow
 from pasokh.errors import Forbidden, NotFound, Unauthorized
-from pasokh.inbox import service as inbox
 from pasokh.security import new_token, same
 from pasokh.users.service import check_login, do_close_session, do_open_session
+from pasokh.web import words
 from pasokh.web.auth import SESSION_COOKIE, authenticate
-from pasokh.workspaces.models import Workspace
 from pasokh.workspaces.service import get_workspace
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.autoescape = True  # every template, whatever its file name: customer text is hostile
 LOGIN_CSRF_COOKIE = "pasokh_login_csrf"
 
 
 def _context(request: Request, locale: str, **extra: Any) -> dict[str, Any]:
     return {
         "request": request, "locale": locale, "dir": i18n.direction(locale),
-        "t": lambda key: i18n.word(locale, key),
+        "t": lambda key: words.word(locale, key),
         "dt": lambda value: i18n.format_datetime(value, locale),
         "num": lambda value: i18n.local_digits(str(value), locale),
+        "time_iso": lambda value: value.isoformat() if value else "",
         "waited": lambda since: i18n.format_duration((utcnow() - since).total_seconds(), locale)
         if since else "",
         **extra,
@@ -98,23 +98,3 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Resp
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, status: str = "unresolved", priority: str | None = None,
-               category: str | None = None) -> Response:
-    """Open conversations, most urgent first."""
-    principal = authenticate(request)
-    if principal.user_id is None:
-        raise Forbidden("Pages are for people; log in with your e-mail and password.")
-    filters = inbox.ConversationFilter(status=status, priority=priority, category=category)
-    with request.app.state.db.read() as session:
-        page = inbox.list_conversations(session=session, workspace_id=principal.workspace_id,
-                                        filters=filters, limit=100)
-        workspace_name = session.scalar(
-            select(Workspace.name).where(Workspace.id == principal.workspace_id))
-    return templates.TemplateResponse(
-        request, "inbox.html",
-        _context(request, principal.locale, page=page, principal=principal,
-                 workspace_name=workspace_name, csrf=principal.csrf_token),
-    )

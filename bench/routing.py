@@ -1,0 +1,193 @@
+"""Assignment decision latency: 200 agents, 10,000 open conversations, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/routing.py [--decisions 2000] [--backend both]
+
+For each database: migrate a fresh schema, insert one workspace with 200 online agents
+(mixed skills, languages and capacities, about a third of capacity already in use) and
+10,000 open conversations waiting in the queue (mixed priority, category, language and
+channel). Then time, one decision at a time, each inside its own transaction that is
+rolled back (so every decision sees the same queue):
+
+- `dispatch`: a conversation needs an agent (routing.service.do_dispatch: read the online
+  agents and their loads, choose the least-loaded skilled one with room, give them the head
+  of their line, store the decision);
+- `fill`: an agent has room (do_fill_agent with one slot: the head of the agent's line).
+
+Prints one JSON line per backend and operation: p50/p99/max in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, select, text
+
+from pasokh import migrate
+from pasokh.db import Database, utcnow
+from pasokh.models import Channel, Contact, Conversation, User, Workspace
+from pasokh.routing import assignment as pick
+from pasokh.routing.config import do_ensure_calendar
+from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS, AgentProfile, ConversationRouting
+from pasokh.routing.service import do_dispatch, do_fill_agent, load_agents
+from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/pasokh_bench_routing"
+KINDS = ("webchat", "instagram", "telegram", "email", "whatsapp", "sms")
+AGENTS, OPEN = 200, 10_000
+
+
+def fresh_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'routing.db'}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS pasokh_bench_routing WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE pasokh_bench_routing"))
+    admin.dispose()
+    return PG_BENCH
+
+
+def seed(db: Database, rng: random.Random) -> int:
+    """One workspace, 200 online agents, 10,000 waiting conversations; returns its id."""
+    now = utcnow()
+    with db.write() as s:
+        ws = Workspace(slug="bench", name="bench", settings={})
+        s.add(ws)
+        s.flush()
+        channels = []
+        for kind in KINDS:
+            channel = Channel(workspace_id=ws.id, kind=kind, key=kind, name=kind, config={})
+            s.add(channel)
+            channels.append(channel)
+        s.flush()
+        do_ensure_calendar(session=s, workspace_id=ws.id)
+        users = s.execute(insert(User).returning(User.id), [
+            {"workspace_id": ws.id, "email": f"agent{i}@bench.example", "name": f"agent {i}",
+             "password_hash": "x", "role": "agent", "locale": "fa", "is_active": True,
+             "created_at": now} for i in range(AGENTS)]).scalars().all()
+        s.execute(insert(AgentProfile), [
+            {"user_id": uid, "workspace_id": ws.id,
+             "skills": [] if i % 4 else rng.sample(CATEGORIES, 2),
+             "languages": ["fa", "en"] if i % 5 == 0 else ["fa"],
+             "capacity": rng.choice((6, 8, 10)), "channel_weights": {}, "presence": "online",
+             "presence_changed_at": now, "working_hours": []}
+            for i, uid in enumerate(users)])
+        contacts = s.execute(insert(Contact).returning(Contact.id), [
+            {"workspace_id": ws.id, "display_name": f"c{i}", "is_vip": False,
+             "created_at": now, "updated_at": now} for i in range(OPEN)]).scalars().all()
+        rows, assigned = [], 0
+        for i, contact in enumerate(contacts):
+            priority = rng.choices(PRIORITIES, weights=(5, 15, 60, 20))[0]
+            channel = channels[i % len(channels)]
+            # About a third of capacity in use: some conversations already have an agent.
+            assignee = users[i % AGENTS] if i < 600 else None
+            assigned += assignee is not None
+            since = now - timedelta(seconds=rng.randrange(86_400))
+            rows.append({"workspace_id": ws.id, "channel_id": channel.id,
+                         "contact_id": contact, "status": "open", "is_public": False,
+                         "subject": "", "priority": priority,
+                         "priority_rank": PRIORITY_RANK[priority],
+                         "category": rng.choice(CATEGORIES),
+                         "sentiment": "neutral", "language": "en" if i % 10 == 0 else "fa",
+                         "assignee_id": assignee, "waiting_since": since,
+                         "first_message_at": since, "last_message_at": since,
+                         "message_count": 1, "created_at": since, "updated_at": since})
+        ids = s.execute(insert(Conversation).returning(Conversation.id, Conversation.channel_id),
+                        rows).all()
+        kind_of = {c.id: c.kind for c in channels}
+        s.execute(insert(ConversationRouting), [
+            {"conversation_id": cid, "workspace_id": ws.id, "handling": "agent", "tags": [],
+             "reasons": [], "breached": [], "updated_at": now,
+             "weight": DEFAULT_CHANNEL_WEIGHTS[kind_of[chid]]} for cid, chid in ids])
+        s.commit()
+        return ws.id
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(db: Database, decisions: int, work: Any) -> list[float]:
+    samples = []
+    for n in range(decisions):
+        with db.write() as s:
+            start = time.perf_counter()
+            work(s, n)
+            samples.append((time.perf_counter() - start) * 1000)
+            s.rollback()
+    return samples
+
+
+def bench(backend: str, decisions: int) -> None:
+    rng = random.Random(1405)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = fresh_database(backend, Path(tmp))
+        db = Database(url)
+        migrate.upgrade(db.write_engine)
+        workspace_id = seed(db, rng)
+        if backend == "postgresql":  # what autovacuum does in production after a bulk load
+            with db.engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+        with db.read() as s:
+            waiting_ids = list(s.scalars(select(Conversation.id)
+                                         .where(Conversation.assignee_id.is_(None))))
+            agent_ids = list(s.scalars(select(AgentProfile.user_id)))
+
+        def dispatch(s: Any, n: int) -> None:
+            conversation = s.get(Conversation, waiting_ids[n * 7 % len(waiting_ids)])
+            do_dispatch(session=s, conversation=conversation)
+
+        def fill(s: Any, n: int) -> None:
+            agents = load_agents(session=s, workspace_id=workspace_id, now=utcnow(),
+                                 user_ids=[agent_ids[n % len(agent_ids)]])
+            do_fill_agent(session=s, agent=agents[0], workspace_id=workspace_id, limit=1)
+
+        for name, work in (("dispatch", dispatch), ("fill", fill)):
+            timed(db, 50, work)  # warm caches and connections
+            samples = timed(db, decisions, work)
+            print(json.dumps({
+                "bench": "routing.assignment", "backend": backend, "operation": name,
+                "agents": AGENTS, "open_conversations": OPEN, "decisions": len(samples),
+                "p50_ms": round(statistics.median(samples), 3),
+                "p99_ms": round(percentile(samples, 0.99), 3),
+                "max_ms": round(max(samples), 3), "target_p99_ms": 5.0,
+            }), flush=True)
+        # The pure choice alone, for reference: what the database adds is the rest.
+        with db.read() as s:
+            agents = load_agents(session=s, workspace_id=workspace_id, now=utcnow())
+        conv = pick.Waiting(id=0, priority_rank=2, waiting_since=utcnow(),
+                            channel_kind="webchat", category="question", language="fa")
+        start = time.perf_counter()
+        for _ in range(decisions):
+            pick.choose_agent(conv, agents)
+        per = (time.perf_counter() - start) * 1000 / decisions
+        print(json.dumps({"bench": "routing.choose_agent", "backend": "memory",
+                          "agents": len(agents), "mean_ms": round(per, 4)}), flush=True)
+        db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decisions", type=int, default=2000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
+        bench(backend, args.decisions)
+
+
+if __name__ == "__main__":
+    main()

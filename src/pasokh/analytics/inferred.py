@@ -1,0 +1,149 @@
+"""Inferred scores where no survey was answered: read from behaviour, never mixed with asked.
+
+The formulas (docs/metrics.md, "Inferred scores") put each on its asked counterpart's scale:
+- CSAT: the customer's tone after the final reply, 3 + 2·mean(sentiment) on 1–5; reported
+  as the share of conversations at 4 or above (mean sentiment ≥ 0.5).
+- NPS: per customer and period, promoter/detractor signals in public messages
+  (recommendations, shares, tagged friends, positive or negative comments).
+- CES: 7 minus one effort point for each of six frictions on the way to resolution.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from pasokh.analytics.metrics import REPEAT_DAYS
+from pasokh.analytics.sql import (
+    Row,
+    Scope,
+    bucket_of,
+    conversation_filters,
+    dimension,
+    grouped,
+    in_range,
+    seconds_between,
+)
+from pasokh.db import UTCDateTime
+from pasokh.inbox.models import Conversation, Message, TriageDecision
+from pasokh.surveys.models import Survey
+
+SATISFIED_TONE = 0.5  # 3 + 2·0.5 = 4, the lowest "satisfied" CSAT answer
+RECOMMEND = ("پیشنهاد می‌کنم", "پیشنهاد میکنم", "توصیه می‌کنم", "توصیه میکنم", "حتما بخرید",
+             "حتماً بخرید", "recommend", "must buy", "must-have")
+DISCOURAGE = ("پیشنهاد نمی‌کنم", "پیشنهاد نمیکنم", "توصیه نمی‌کنم", "توصیه نمیکنم", "نخرید",
+              "دیگه نمی‌خرم", "دیگه نمیخرم", "not recommend", "don't recommend", "never again",
+              "avoid")
+# Effort thresholds for inferred CES.
+SLOW_FIRST_RESPONSE_S = 3600
+SLOW_RESOLUTION_S = 24 * 3600
+MANY_MESSAGES = 3
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _unasked(kind: str) -> Any:
+    return ~exists().where(Survey.conversation_id == Conversation.id, Survey.kind == kind,
+                           Survey.status == "answered")
+
+
+def _sentiment() -> Any:
+    return func.coalesce(TriageDecision.corrected_sentiment, TriageDecision.sentiment)
+
+
+def inferred_csat(*, session: Session, scope: Scope) -> list[Row]:
+    """% of resolved, unsurveyed conversations whose customer sounded satisfied at the end."""
+    m, c = Message, Conversation
+    # Per conversation in range, one probe of its timeline: never a scan of all messages.
+    last_reply = (select(func.max(m.sent_at)).where(
+        m.conversation_id == c.id, m.direction == "outbound", m.kind == "message",
+        m.sender_type.in_(("agent", "bot"))).scalar_subquery())
+    per = (select(c.id.label("cid"), c.resolved_at.label("at"), dimension(scope.by).label("k"),
+                  last_reply.label("t"))
+           .where(*conversation_filters(scope), c.status == "resolved",
+                  *in_range(c.resolved_at, scope), _unasked("csat"))
+           .offset(0).subquery())  # kept whole, so the tone below is probed per conversation
+    after = aliased(Message)
+    tone = (select(func.avg(TriageDecision.sentiment_score))
+            .select_from(after).join(TriageDecision, TriageDecision.message_id == after.id)
+            .where(after.conversation_id == per.c.cid, after.direction == "inbound",
+                   after.kind == "message", after.sent_at > per.c.t)
+            .scalar_subquery())
+    scored = select(per.c.at, per.c.k, tone.label("s")).offset(0).subquery()
+    at = type_coerce(scored.c.at, UTCDateTime())
+    inner = (select(bucket_of(at, scope).label("b"), scored.c.k.label("k"),
+                    case((scored.c.s >= SATISFIED_TONE, 100.0), else_=0.0).label("v"))
+             .where(scored.c.s.is_not(None)))
+    return grouped(session, scope, inner)
+
+
+def _contains_any(text: Any, phrases: tuple[str, ...]) -> Any:
+    return or_(*[func.lower(text).like(f"%{p}%") for p in phrases])
+
+
+def inferred_nps(*, session: Session, scope: Scope) -> list[Row]:
+    """Net promoters among customers who left public signals in each period (−100…100)."""
+    m, c = Message, Conversation
+    discourage = _contains_any(m.text, DISCOURAGE)
+    negative = _sentiment() == "negative"
+    shared = m.meta["kind"].as_string() == "share"
+    promote = and_(~discourage, or_(_contains_any(m.text, RECOMMEND), shared,
+                                    and_(m.text.like("%@%"), ~negative),
+                                    _sentiment() == "positive"))
+    detract = or_(discourage, negative)
+    signals = (select(bucket_of(m.sent_at, scope).label("b"), dimension(scope.by).label("k"),
+                      m.sender_contact_id.label("who"),
+                      case((promote, 1), (detract, -1), else_=0).label("net"))
+               .select_from(m).join(c, c.id == m.conversation_id)
+               .join(TriageDecision, TriageDecision.message_id == m.id)
+               .where(m.workspace_id == scope.workspace_id, m.direction == "inbound",
+                      m.is_public.is_(True), *in_range(m.sent_at, scope),
+                      *conversation_filters(scope))
+               .subquery())
+    total = func.sum(signals.c.net)
+    per_customer = (select(signals.c.b, signals.c.k,
+                           case((total > 0, 100.0), (total < 0, -100.0), else_=0.0).label("v"))
+                    .group_by(signals.c.b, signals.c.k, signals.c.who))
+    return grouped(session, scope, per_customer)
+
+
+def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean inferred effort score (1–7, higher is easier) of resolved, unsurveyed conversations."""
+    m, c, d = Message, Conversation, _dialect(session)
+    # Counted per conversation from its timeline index: never a scan of all messages.
+    asks = (select(func.count()).where(m.conversation_id == c.id, m.direction == "inbound",
+                                       m.kind == "message").scalar_subquery())
+    agents = (select(func.count(func.distinct(m.sender_user_id))).where(
+        m.conversation_id == c.id, m.sender_type == "agent", m.kind == "message")
+        .scalar_subquery())
+    other = aliased(Conversation)
+    week = REPEAT_DAYS * 86400
+    switched = exists(select(other.id).where(
+        other.contact_id == c.contact_id, other.id != c.id, other.channel_id != c.channel_id,
+        other.first_message_at < c.first_message_at,
+        seconds_between(d, c.first_message_at, other.first_message_at) <= week))
+    repeated = exists(select(other.id).where(
+        other.contact_id == c.contact_id, other.id != c.id,
+        other.first_message_at > c.resolved_at,
+        seconds_between(d, other.first_message_at, c.resolved_at) <= week))
+    frt = seconds_between(d, func.coalesce(c.first_response_at, c.resolved_at),
+                          c.first_message_at)
+    points = [
+        case((frt > SLOW_FIRST_RESPONSE_S, 1), else_=0),
+        case((seconds_between(d, c.resolved_at, c.first_message_at) > SLOW_RESOLUTION_S, 1),
+             else_=0),
+        case((asks > MANY_MESSAGES, 1), else_=0),
+        case((agents > 1, 1), else_=0),
+        case((switched, 1), else_=0),
+        case((repeated, 1), else_=0),
+    ]
+    score = literal(7.0) - sum(points[1:], points[0])
+    inner = (select(bucket_of(c.resolved_at, scope).label("b"), dimension(scope.by).label("k"),
+                    cast(score, Float()).label("v"))
+             .where(*conversation_filters(scope), c.status == "resolved",
+                    *in_range(c.resolved_at, scope), _unasked("ces")))
+    return grouped(session, scope, inner)

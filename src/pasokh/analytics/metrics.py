@@ -1,0 +1,277 @@
+"""Service metrics as set-based SQL: volume, response and resolution times, reopens, SLA, backlog.
+
+Every function returns `Row`s (period, breakdown key, count, value); docs/metrics.md defines
+each one. Durations are in seconds of calendar time; `business_*` variants take a calendar.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import Session, aliased
+
+from pasokh.analytics.sql import (
+    Row,
+    Scope,
+    bucket_of,
+    conversation_filters,
+    dimension,
+    grouped,
+    in_range,
+    seconds_between,
+)
+from pasokh.audit.models import AuditEvent
+from pasokh.db import UTCDateTime
+from pasokh.inbox.models import Conversation, Message
+from pasokh.routing.models import ConversationRouting
+
+REPEAT_DAYS = 7
+# Default SLA targets in minutes (first response, resolution) per priority; a workspace
+# overrides them in settings["metrics"]["sla"].
+DEFAULT_SLA: dict[str, tuple[int, int]] = {
+    "urgent": (15, 4 * 60), "high": (60, 8 * 60), "normal": (4 * 60, 24 * 60),
+    "low": (8 * 60, 72 * 60),
+}
+BusinessMinutes = Callable[[datetime, datetime], float]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _conversations(scope: Scope, at: Any, v: Any) -> Any:
+    return (select(bucket_of(at, scope).label("b"), dimension(scope.by).label("k"),
+                   v.label("v"))
+            .select_from(Conversation)
+            .where(*conversation_filters(scope), *in_range(at, scope)))
+
+
+def volume(*, session: Session, scope: Scope) -> list[Row]:
+    """Conversations started in each period."""
+    inner = _conversations(scope, Conversation.first_message_at, cast(null(), Float()))
+    return grouped(session, scope, inner, agg="none")
+
+
+def inbound_messages(*, session: Session, scope: Scope) -> list[Row]:
+    """Customer messages received in each period (notes and replies excluded)."""
+    m = Message
+    at = m.sent_at
+    inner = (select(bucket_of(at, scope).label("b"), dimension(scope.by).label("k"),
+                     cast(null(), Float()).label("v"))
+             .select_from(m)
+             .where(m.workspace_id == scope.workspace_id, m.direction == "inbound",
+                    m.kind == "message", *in_range(at, scope)))
+    if scope.by is not None or len(conversation_filters(scope)) > 1:
+        # Only a breakdown or a filter needs the conversation; without one the covering
+        # index (workspace, sent_at, direction, kind) answers alone.
+        inner = inner.join(Conversation, Conversation.id == m.conversation_id).where(
+            *conversation_filters(scope))
+    return grouped(session, scope, inner, agg="none")
+
+
+def first_response_human(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean seconds from a conversation's first message to its first human reply."""
+    c = Conversation
+    inner = _conversations(scope, c.first_message_at, seconds_between(
+        _dialect(session), c.first_response_at, c.first_message_at)
+    ).where(c.first_response_at.is_not(None))
+    return grouped(session, scope, inner)
+
+
+def unanswered(*, session: Session, scope: Scope) -> list[Row]:
+    """Conversations started in each period that no human has answered yet."""
+    inner = _conversations(scope, Conversation.first_message_at, cast(null(), Float())
+                           ).where(Conversation.first_response_at.is_(None))
+    return grouped(session, scope, inner, agg="none")
+
+
+def first_response_bot(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean seconds from a conversation's first message to the bot's first reply."""
+    c, m = Conversation, Message
+    # Per conversation in range, one probe of (conversation_id, id): never a messages scan.
+    bot_at = (select(func.min(m.sent_at)).where(
+        m.conversation_id == c.id, m.sender_type == "bot", m.direction == "outbound",
+        m.kind == "message").scalar_subquery())
+    per = (select(c.first_message_at.label("first"), dimension(scope.by).label("k"),
+                  bot_at.label("t"))
+           .where(*conversation_filters(scope), *in_range(c.first_message_at, scope))
+           .subquery())
+    at = type_coerce(per.c.first, UTCDateTime())
+    inner = (select(bucket_of(at, scope).label("b"), per.c.k.label("k"),
+                    seconds_between(_dialect(session), type_coerce(per.c.t, UTCDateTime()),
+                                    at).label("v"))
+             .where(per.c.t.is_not(None)))
+    return grouped(session, scope, inner)
+
+
+def next_response_human(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean seconds from each later customer turn to the human reply that follows it.
+
+    A turn is a run of consecutive customer messages; bot, system and note messages are
+    skipped, so a bot's answer never stops the clock. One window pass numbers the turns (a
+    running count of replies), one GROUP BY pairs each turn's first message with the first
+    reply after it: no self-join.
+    """
+    m, c = Message, Conversation
+    is_reply = case((m.direction == "outbound", 1), else_=0)
+    seq = (select(m.conversation_id.label("cid"), m.sent_at.label("t"), m.direction.label("d"),
+                  c.first_message_at.label("first"), dimension(scope.by).label("k"),
+                  (func.sum(is_reply).over(partition_by=m.conversation_id,
+                                           order_by=(m.sent_at, m.id), rows=(None, 0))
+                   - is_reply).label("turn"))
+           .select_from(m).join(c, c.id == m.conversation_id)
+           .where(m.kind == "message",  # the workspace is the conversations' filter
+                  m.sender_type.in_(("contact", "agent")), m.sent_at >= scope.start,
+                  # Lets the planner start from recently active conversations.
+                  c.last_message_at >= scope.start, *conversation_filters(scope))
+           .subquery())
+    turns = (select(
+        type_coerce(func.min(case((seq.c.d == "inbound", seq.c.t))), UTCDateTime()).label("ask"),
+        type_coerce(func.min(case((seq.c.d == "outbound", seq.c.t))), UTCDateTime()
+                    ).label("reply"),
+        func.min(seq.c.first).label("first"), func.min(seq.c.k).label("k"))
+        .group_by(seq.c.cid, seq.c.turn).subquery())
+    inner = (select(bucket_of(turns.c.ask, scope).label("b"), turns.c.k.label("k"),
+                    seconds_between(_dialect(session), turns.c.reply, turns.c.ask).label("v"))
+             .where(turns.c.reply.is_not(None), turns.c.ask > turns.c.first,
+                    *in_range(turns.c.ask, scope)))
+    return grouped(session, scope, inner)
+
+
+def resolution(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean seconds from first message to (final) resolution, by period of resolution."""
+    c = Conversation
+    inner = _conversations(scope, c.resolved_at, seconds_between(
+        _dialect(session), c.resolved_at, c.first_message_at)).where(c.status == "resolved")
+    return grouped(session, scope, inner)
+
+
+def reopen_rate(*, session: Session, scope: Scope) -> list[Row]:
+    """Share of conversations resolved at least once that an agent later reopened."""
+    a = AuditEvent
+    # Resolutions and reopens happen after the conversation started, so events before the
+    # range cannot belong to a conversation in it.
+    log = (select(a.target_id.label("tid"),
+                  func.min(case((a.action == "conversation.resolved", a.id))).label("res"),
+                  func.max(case((a.action == "conversation.open", a.id))).label("reopen"))
+           .where(a.workspace_id == scope.workspace_id,
+                  a.action.in_(("conversation.resolved", "conversation.open")),
+                  a.target_type == "conversation", a.created_at >= scope.start)
+           .group_by(a.target_id).subquery())
+    c = Conversation
+    flag = case((log.c.reopen > log.c.res, 1.0), else_=0.0)
+    inner = (select(bucket_of(c.first_message_at, scope).label("b"),
+                    dimension(scope.by).label("k"), flag.label("v"))
+             .select_from(log).join(c, c.id == cast(log.c.tid, Integer()))
+             .where(*conversation_filters(scope), *in_range(c.first_message_at, scope),
+                    log.c.res.is_not(None)))
+    return grouped(session, scope, inner)
+
+
+def repeat_contact_rate(*, session: Session, scope: Scope) -> list[Row]:
+    """Share of resolved conversations whose customer came back within 7 days (any channel)."""
+    c, later = Conversation, aliased(Conversation)
+    came_back = exists(select(later.id).where(
+        later.contact_id == c.contact_id, later.id != c.id,
+        later.first_message_at > c.resolved_at,
+        seconds_between(_dialect(session), later.first_message_at, c.resolved_at)
+        <= REPEAT_DAYS * 86400))
+    inner = _conversations(scope, c.resolved_at, case((came_back, 1.0), else_=0.0)
+                           ).where(c.status == "resolved")
+    return grouped(session, scope, inner)
+
+
+def _target(targets: dict[str, tuple[int, int]], which: int) -> Any:
+    return case(*[(Conversation.priority == p, t[which] * 60.0) for p, t in targets.items()],
+                else_=targets["normal"][which] * 60.0)
+
+
+def sla_attainment(*, session: Session, scope: Scope, which: str = "first_response",
+                   targets: dict[str, tuple[int, int]] | None = None) -> list[Row]:
+    """Share of conversations that met their target; still-running clocks count once breached.
+
+    The due time routing stored (on business hours) wins; conversations routing never saw
+    fall back to calendar-minute `targets` per priority.
+    """
+    c, r, dialect = Conversation, ConversationRouting, _dialect(session)
+    targets = targets or DEFAULT_SLA
+    first = which == "first_response"
+    done, due = (c.first_response_at, r.first_response_due) if first else \
+        (c.resolved_at, r.resolution_due)
+    limit = _target(targets, 0 if first else 1)
+    now = literal(scope.now, UTCDateTime())
+    flag = case((due.is_not(None) & done.is_not(None), case((done <= due, 1.0), else_=0.0)),
+                (due.is_not(None), case((now > due, 0.0), else_=None)),
+                (done.is_not(None) & (seconds_between(dialect, done, c.first_message_at)
+                                      <= limit), 1.0),
+                (done.is_not(None), 0.0),
+                (seconds_between(dialect, now, c.first_message_at) > limit, 0.0),
+                else_=None)
+    inner = _conversations(scope, c.first_message_at, flag).outerjoin(
+        r, r.conversation_id == c.id)
+    return grouped(session, scope, inner)
+
+
+def backlog(*, session: Session, scope: Scope) -> list[Row]:
+    """Conversations open at the end of each period (started before it, not yet resolved)."""
+    c = Conversation
+    key = dimension(scope.by)
+    before: dict[str | None, int] = defaultdict(int)
+    # resolved_at is set exactly while a conversation is resolved (reopening clears it), so
+    # both counts read only the (workspace, time) indexes.
+    for at, sign in ((c.first_message_at, 1), (c.resolved_at, -1)):
+        stmt = (select(key, func.count()).where(*conversation_filters(scope),
+                                                at < scope.start).group_by(key))
+        for k, n in session.execute(stmt):
+            before[k] += sign * int(n)
+    delta: dict[tuple[str, str | None], int] = defaultdict(int)
+    for row in volume(session=session, scope=scope):
+        delta[row.period, row.key] += row.count
+    resolved = _conversations(scope, c.resolved_at, cast(null(), Float()))
+    for row in grouped(session, scope, resolved, agg="none"):
+        delta[row.period, row.key] -= row.count
+    keys = sorted(set(before) | {k for _p, k in delta}, key=lambda k: (k is None, k or ""))
+    out: list[Row] = []
+    running = dict(before)
+    for b in scope.buckets:
+        for k in keys:
+            running[k] = running.get(k, 0) + delta.get((b.label, k), 0)
+            out.append(Row(b.label, k, running[k], None))
+    return out
+
+
+def business_first_response(*, session: Session, scope: Scope,
+                            business_minutes: BusinessMinutes) -> list[Row]:
+    """Mean first human response in business seconds, per the workspace calendar.
+
+    The calendar is arbitrary Python (holidays, half days), so the pairs of times are read
+    and measured here; only conversations in scope are read.
+    """
+    c = Conversation
+    stmt = (select(bucket_of(c.first_message_at, scope), dimension(scope.by),
+                   c.first_message_at, c.first_response_at)
+            .where(*conversation_filters(scope), *in_range(c.first_message_at, scope),
+                   c.first_response_at.is_not(None)))
+    sums: dict[tuple[int, str | None], list[float]] = defaultdict(lambda: [0, 0.0])
+    for b, k, start, end in session.execute(stmt):
+        cell = sums[int(b), k]
+        cell[0] += 1
+        cell[1] += business_minutes(start, end) * 60.0
+    labels = [b.label for b in scope.buckets]
+    return [Row(labels[b], k, int(n), total / n)
+            for (b, k), (n, total) in sorted(sums.items(), key=lambda i: (i[0][0], i[0][1] or ""))]

@@ -1,0 +1,48 @@
+"""Crisis incidents, and the indexes the dashboard queries need on the inbox tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pasokh.audit.models import AuditEvent
+from pasokh.db import Base, BigId, UTCDateTime, utcnow
+from pasokh.inbox.models import Conversation, Message
+from pasokh.types import JSONType
+
+# Metrics read conversations by when they started and when they were resolved, and
+# messages by when they were sent; without these a dashboard scans every row.
+Index("ix_conversations_started", Conversation.workspace_id, Conversation.first_message_at)
+Index("ix_conversations_resolved", Conversation.workspace_id, Conversation.resolved_at)
+Index("ix_messages_workspace_sent", Message.workspace_id, Message.sent_at, Message.direction,
+      Message.kind, Message.is_public, Message.conversation_id)
+# A conversation's timeline in order with what response times need, read from the index
+# alone (no row lookups) by next response, bot first response and inferred CES.
+Index("ix_messages_timeline", Message.conversation_id, Message.sent_at, Message.direction,
+      Message.kind, Message.sender_type, Message.sender_user_id)
+# Reopen rate reads resolutions and reopens from the audit log, which also holds every reply.
+Index("ix_audit_events_action", AuditEvent.workspace_id, AuditEvent.action,
+      AuditEvent.created_at)
+
+
+class CrisisIncident(Base):
+    """A spike of negative public messages about one topic; alerted once, then updated."""
+
+    __tablename__ = "crisis_incidents"
+    __table_args__ = (Index("ix_crisis_incidents_open", "workspace_id", "topic", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    window_count: Mapped[int] = mapped_column(default=0)
+    peak_count: Mapped[int] = mapped_column(default=0)
+    baseline: Mapped[float] = mapped_column(Float, default=0.0)
+    sample_message_ids: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,209 @@
+"""What supervisors and admins configure: calendars, holidays, SLA policies, rules, skills."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasokh.errors import Conflict, NotFound, Unprocessable
+from pasokh.routing.calendar import IRAN_WEEK, WorkCalendar, make_calendar
+from pasokh.routing.holidays import iran_holidays
+from pasokh.routing.models import (
+    HANDLINGS,
+    AgentProfile,
+    BusinessCalendar,
+    CalendarHoliday,
+    RoutingRule,
+    SlaPolicy,
+    TeamSkill,
+)
+from pasokh.types import PRIORITIES
+from pasokh.users.models import Team, TeamMember, User
+
+# Business minutes: (first response, next response, resolution).
+DEFAULT_SLA: dict[str, tuple[int, int, int]] = {
+    "urgent": (15, 30, 240), "high": (60, 120, 540),
+    "normal": (240, 480, 1620), "low": (480, 960, 2700),
+}
+
+
+def do_ensure_calendar(*, session: Session, workspace_id: int) -> BusinessCalendar:
+    """The workspace's calendar, created with the Iranian week and shipped holidays."""
+    cal = session.scalar(select(BusinessCalendar)
+                         .where(BusinessCalendar.workspace_id == workspace_id))
+    if cal is None:
+        cal = BusinessCalendar(workspace_id=workspace_id, name="Iran", timezone="Asia/Tehran",
+                               weekly_hours=dict(IRAN_WEEK))
+        session.add(cal)
+        session.flush()
+        session.add_all(CalendarHoliday(calendar_id=cal.id, day=day, name=name[:200], kind=kind)
+                        for day, name, kind in iran_holidays())
+        session.flush()
+    return cal
+
+
+def load_calendar(*, session: Session, workspace_id: int) -> WorkCalendar:
+    """The workspace's business calendar for the pure arithmetic in routing.calendar."""
+    cal = do_ensure_calendar(session=session, workspace_id=workspace_id)
+    days = session.scalars(select(CalendarHoliday.day)
+                           .where(CalendarHoliday.calendar_id == cal.id))
+    return make_calendar(timezone=cal.timezone, weekly=cal.weekly_hours, holidays=days)
+
+
+def calendar_zone(*, session: Session, workspace_id: int) -> ZoneInfo:
+    """The zone agents' working hours are read in (the calendar's, else Asia/Tehran)."""
+    name = session.scalar(select(BusinessCalendar.timezone)
+                          .where(BusinessCalendar.workspace_id == workspace_id))
+    return ZoneInfo(name or "Asia/Tehran")
+
+
+def check_calendar(*, timezone: str, weekly_hours: dict[str, Any]) -> None:
+    """Refuse an unknown zone or malformed weekly hours, saying what is wrong."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Unprocessable(f"Unknown time zone '{timezone[:64]}'; use an IANA name such as "
+                            "Asia/Tehran.") from exc
+    try:
+        make_calendar(timezone=timezone, weekly=weekly_hours)
+    except (ValueError, TypeError) as exc:
+        raise Unprocessable(f"The weekly hours are not valid: {exc}. Use hours like "
+                            '{"5": [["08:00", "17:00"]]} keyed by weekday 0=Monday.') from exc
+
+
+def do_add_holiday(*, session: Session, workspace_id: int, day: date, name: str
+                   ) -> CalendarHoliday:
+    """Close the business calendar on `day`."""
+    cal = do_ensure_calendar(session=session, workspace_id=workspace_id)
+    exists = session.scalar(select(CalendarHoliday).where(CalendarHoliday.calendar_id == cal.id,
+                                                          CalendarHoliday.day == day))
+    if exists is not None:
+        raise Conflict(f"{day.isoformat()} is already a holiday ({exists.name}); edit or "
+                       "delete it instead.")
+    row = CalendarHoliday(calendar_id=cal.id, day=day, name=name[:200], kind="custom")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_holiday(*, session: Session, workspace_id: int, holiday_id: int) -> CalendarHoliday:
+    """One holiday of the workspace's calendar, or NotFound."""
+    cal = do_ensure_calendar(session=session, workspace_id=workspace_id)
+    row = session.get(CalendarHoliday, holiday_id)
+    if row is None or row.calendar_id != cal.id:
+        raise NotFound(f"Holiday {holiday_id} does not exist in this workspace.")
+    return row
+
+
+def policy_minutes(*, session: Session, workspace_id: int, priority: str
+                   ) -> tuple[int, int, int, int]:
+    """(first response, next response, resolution, warn %) for a priority."""
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id,
+                                                 SlaPolicy.priority == priority))
+    if row is None:
+        first, nxt, resolution = DEFAULT_SLA.get(priority, DEFAULT_SLA["normal"])
+        return first, nxt, resolution, 80
+    return (row.first_response_minutes, row.next_response_minutes, row.resolution_minutes,
+            row.warn_at_percent)
+
+
+def do_set_policy(*, session: Session, workspace_id: int, priority: str, first: int, nxt: int,
+                  resolution: int, warn_at_percent: int) -> SlaPolicy:
+    """Create or replace the SLA targets for one priority."""
+    if priority not in PRIORITIES:
+        raise Unprocessable(f"Unknown priority '{priority[:20]}': use {', '.join(PRIORITIES)}.")
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id,
+                                                 SlaPolicy.priority == priority))
+    if row is None:
+        row = SlaPolicy(workspace_id=workspace_id, priority=priority)
+        session.add(row)
+    row.first_response_minutes, row.next_response_minutes = first, nxt
+    row.resolution_minutes, row.warn_at_percent = resolution, warn_at_percent
+    session.flush()
+    return row
+
+
+def check_rule_target(*, session: Session, workspace_id: int, team_id: int | None,
+                      handling: str, priority_override: str | None) -> None:
+    """The team exists in this workspace, the handling and priority are known."""
+    if handling not in HANDLINGS:
+        raise Unprocessable(f"Unknown handling '{handling[:20]}': use {', '.join(HANDLINGS)}.")
+    if priority_override is not None and priority_override not in PRIORITIES:
+        raise Unprocessable(f"Unknown priority '{priority_override[:20]}': use "
+                            f"{', '.join(PRIORITIES)}.")
+    if team_id is not None:
+        get_team(session=session, workspace_id=workspace_id, team_id=team_id)
+
+
+def get_rule(*, session: Session, workspace_id: int, rule_id: int) -> RoutingRule:
+    """One routing rule of the workspace, or NotFound."""
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None or rule.workspace_id != workspace_id:
+        raise NotFound(f"Routing rule {rule_id} does not exist in this workspace.")
+    return rule
+
+
+def get_team(*, session: Session, workspace_id: int, team_id: int) -> Team:
+    """One team of the workspace, or NotFound."""
+    team = session.get(Team, team_id)
+    if team is None or team.workspace_id != workspace_id:
+        raise NotFound(f"Team {team_id} does not exist in this workspace.")
+    return team
+
+
+def do_create_team(*, session: Session, workspace_id: int, name: str) -> Team:
+    """A new team with no skills (it handles anything) and no members."""
+    if session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name == name)):
+        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.")
+    team = Team(workspace_id=workspace_id, name=name)
+    session.add(team)
+    session.flush()
+    session.add(TeamSkill(team_id=team.id, workspace_id=workspace_id, categories=[],
+                          languages=[], channel_kinds=[]))
+    session.flush()
+    return team
+
+
+def team_skill(*, session: Session, team: Team) -> TeamSkill:
+    """The team's skills row, created empty when missing."""
+    row = session.get(TeamSkill, team.id)
+    if row is None:
+        row = TeamSkill(team_id=team.id, workspace_id=team.workspace_id, categories=[],
+                        languages=[], channel_kinds=[])
+        session.add(row)
+        session.flush()
+    return row
+
+
+def do_set_members(*, session: Session, team: Team, user_ids: list[int]) -> None:
+    """Replace the team's members with `user_ids` (users of the same workspace)."""
+    users = set(session.scalars(select(User.id).where(User.workspace_id == team.workspace_id,
+                                                      User.id.in_(user_ids))))
+    missing = sorted(set(user_ids) - users)
+    if missing:
+        raise Unprocessable(f"Users {missing[:5]} do not exist in this workspace.")
+    for member in session.scalars(select(TeamMember).where(TeamMember.team_id == team.id)):
+        session.delete(member)
+    session.flush()
+    session.add_all(TeamMember(team_id=team.id, user_id=u) for u in sorted(users))
+    session.flush()
+
+
+def get_profile(*, session: Session, workspace_id: int, user_id: int) -> AgentProfile:
+    """An agent's routing profile, created (offline, default capacity) on first use."""
+    user = session.get(User, user_id)
+    if user is None or user.workspace_id != workspace_id:
+        raise NotFound(f"User {user_id} does not exist in this workspace.")
+    profile = session.get(AgentProfile, user_id)
+    if profile is None:
+        profile = AgentProfile(user_id=user_id, workspace_id=workspace_id, skills=[],
+                               languages=[], capacity=6, channel_weights={},
+                               presence="offline", working_hours=[])
+        session.add(profile)
+        session.flush()
+    return profile
+

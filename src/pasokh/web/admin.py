@@ -1,0 +1,55 @@
+"""Supervisor pages: the people and teams of the workspace, reply templates, settings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from pasokh.errors import Forbidden
+from pasokh.replies.models import ReplyTemplate
+from pasokh.replies.service import VARIABLES
+from pasokh.types import CATEGORIES
+from pasokh.users.models import Team, TeamMember, User
+from pasokh.web.auth import authenticate
+from pasokh.web.pages import _context, templates
+from pasokh.workspaces.models import Workspace
+
+router = APIRouter(include_in_schema=False)
+SUPERVISORS = ("admin", "supervisor")
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request) -> Response:
+    """The workspace at a glance for supervisors; templates are edited here."""
+    principal = authenticate(request)
+    if principal.user_id is None or principal.role not in SUPERVISORS:
+        raise Forbidden("This page is for supervisors and admins.")
+    ws_id = principal.workspace_id
+    with request.app.state.db.read() as session:
+        workspace = session.get(Workspace, ws_id)
+        people = session.scalars(select(User).where(User.workspace_id == ws_id)
+                                 .order_by(User.role, User.name)).all()
+        teams = session.scalars(select(Team).where(Team.workspace_id == ws_id)
+                                .order_by(Team.name)).all()
+        members = session.execute(select(TeamMember.team_id, TeamMember.user_id)
+                                  .join(Team, Team.id == TeamMember.team_id)
+                                  .where(Team.workspace_id == ws_id)).all()
+        reply_templates = session.scalars(select(ReplyTemplate).where(
+            ReplyTemplate.workspace_id == ws_id).order_by(ReplyTemplate.name)).all()
+    team_names = {t.id: t.name for t in teams}
+    teams_of: dict[int, list[str]] = defaultdict(list)
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for team_id, user_id in members:
+        teams_of[user_id].append(team_names[team_id])
+        members_of[team_id].append(user_id)
+    return templates.TemplateResponse(
+        request, "admin.html",
+        _context(request, principal.locale, principal=principal, workspace=workspace,
+                 workspace_name=workspace.name if workspace else "", people=people,
+                 teams=teams, teams_of=teams_of, members_of=members_of,
+                 names={u.id: u.name for u in people}, reply_templates=reply_templates,
+                 categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token),
+    )

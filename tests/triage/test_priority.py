@@ -1,0 +1,187 @@
+"""Priority: the model's reading, raised by supervisor rules and by context, always with reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from pasokh.triage.doc import TriageContext
+from pasokh.triage.engine import TriageEngine
+from pasokh.triage.priority import context_boost, format_wait, model_level, ordinal
+from pasokh.triage.rules import PriorityRules
+
+URGENT_CASES = [
+    # (Persian, English, reason the rule gives)
+    (
+        "از حسابم ۴۸۰ هزار تومن کم شد ولی هیچ سفارشی ثبت نشده",
+        "Money left my account, $112, and there is no order in the app",
+        "money taken but no order",
+    ),
+    (
+        "نمی تونم پرداخت کنم، درگاه خطا میده",
+        "payment declined every time at checkout",
+        "payment failure blocks a purchase",
+    ),
+    (
+        "اکانتم هک شده و رمزمو عوض کردن",
+        "someone hacked my account and changed the email",
+        "account hacked",
+    ),
+    (
+        "كارتم مسدود شده وسط خرید",  # Arabic ك: folded before matching
+        "my card got blocked at the register",
+        "card or account blocked",
+    ),
+    (
+        "یه برداشت غیرمجاز از حسابم شده",
+        "I did not authorise this $640 transaction",
+        "unauthorised transaction",
+    ),
+    (
+        "بعد از غذای دیشب کل خانواده مسموم شدیم",
+        "Got food poisoning from your chicken wrap",
+        "health or safety",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fa", "en", "reason"), URGENT_CASES)
+def test_urgent_phrases_in_both_languages(
+    engine: TriageEngine, fa: str, en: str, reason: str
+) -> None:
+    for text in (fa, en):
+        res = engine.triage(text, TriageContext(channel="instagram"))
+        assert res.priority == "urgent", text
+        assert any(r.startswith(reason) for r in res.reasons), res.reasons
+        assert res.priority_confidence == 1.0  # a supervisor's rule, not a guess
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "نمی‌تونم پرداخت کنم",
+        "نمیتونم پرداخت کنم",
+        "نمی تونم پرداخت کنم",
+        "nemitoonam pardakht konam",
+        "pul kam shode vali sefaresh sabt nashode",
+    ],
+)
+def test_zwnj_and_finglish_variants_hit_the_same_rule(engine: TriageEngine, text: str) -> None:
+    res = engine.triage(text)
+    assert res.priority == "urgent"
+
+
+def test_the_first_reason_is_always_the_models_reading(engine: TriageEngine) -> None:
+    res = engine.triage("سلام، ساعت کاری فروشگاه تا کیه؟")
+    assert res.reasons and res.reasons[0].startswith("model rates it ")
+
+
+RULES = PriorityRules.default()
+
+
+@pytest.mark.parametrize(
+    ("context", "negative", "boost", "reasons"),
+    [
+        (TriageContext(), True, 0, []),
+        (TriageContext(is_vip=True), False, 1, ["VIP customer"]),
+        (TriageContext(is_public=True, reach=340), True, 1, ["public post, 340 likes"]),
+        (
+            TriageContext(is_public=True, reach=340),
+            False,
+            0,
+            [],
+        ),  # public praise does not jump the queue
+        (TriageContext(is_public=False, reach=340), True, 0, []),
+        (TriageContext(is_public=True, reach=25_000), True, 2, ["public post, 25,000 likes"]),
+        (TriageContext(waiting_seconds=3 * 3600), False, 1, ["waiting 3 h"]),
+        (TriageContext(waiting_seconds=30 * 60), False, 0, []),
+        (TriageContext(repeat_contacts=2), False, 1, ["3rd contact in 7 days"]),
+        (
+            TriageContext(is_vip=True, waiting_seconds=2 * 86400, repeat_contacts=5),
+            True,
+            2,
+            ["VIP customer", "waiting 2 d", "6th contact in 7 days"],
+        ),  # capped at max_context_boost
+    ],
+)
+def test_context_raises_priority_with_reasons(
+    context: TriageContext, negative: bool, boost: int, reasons: list[str]
+) -> None:
+    assert context_boost(context, RULES, negative=negative) == (boost, reasons)
+
+
+def test_context_reasons_reach_the_result(engine: TriageEngine) -> None:
+    ctx = TriageContext(
+        channel="instagram",
+        is_public=True,
+        reach=340,
+        is_vip=True,
+        waiting_seconds=3 * 3600,
+        repeat_contacts=2,
+    )
+    res = engine.triage("سفارشم دو ساعته نرسیده، افتضاحه", ctx)
+    assert {
+        "VIP customer",
+        "public post, 340 likes",
+        "waiting 3 h",
+        "3rd contact in 7 days",
+    } <= set(res.reasons)
+    assert res.priority in ("high", "urgent")
+
+
+def test_a_workspace_can_turn_context_boosts_off(engine: TriageEngine) -> None:
+    calm = PriorityRules.model_validate(
+        RULES.model_dump(mode="json")
+        | {"vip_boost": 0, "waiting": [], "repeat_contacts": [], "reach": []}
+    )
+    ctx = TriageContext(is_vip=True, waiting_seconds=10 * 3600, repeat_contacts=9)
+    plain = engine.triage("قیمت این کفش چنده؟")
+    boosted = engine.triage("قیمت این کفش چنده؟", ctx, rules=calm)
+    assert boosted.priority == plain.priority
+    assert "VIP customer" not in boosted.reasons
+
+
+def test_workspace_phrase_rules_apply_per_call(engine: TriageEngine) -> None:
+    custom = PriorityRules.model_validate(
+        {
+            "version": "ws-7",
+            "phrase_rules": [
+                {
+                    "id": "recall",
+                    "reason": "product recall",
+                    "level": "urgent",
+                    "phrases": {"fa": ["فراخوان"], "en": ["recall notice"]},
+                }
+            ],
+        }
+    )
+    res = engine.triage("این محصول فراخوان شده؟", rules=custom)
+    assert res.priority == "urgent" and res.rules_version == "ws-7"
+    assert 'product recall: "فراخوان"' in res.reasons
+
+
+@pytest.mark.parametrize(
+    ("scores", "thresholds", "expected"),
+    [
+        ({"low": 0.1, "normal": 0.6, "high": 0.1, "urgent": 0.2}, {}, "normal"),
+        ({"low": 0.1, "normal": 0.6, "high": 0.1, "urgent": 0.2}, {"urgent": 0.15}, "urgent"),
+        ({"low": 0.1, "normal": 0.6, "high": 0.1, "urgent": 0.2}, {"urgent": 0.3}, "normal"),
+    ],
+)
+def test_model_level_uses_the_tuned_urgent_threshold(
+    scores: dict[str, float], thresholds: dict[str, float], expected: str
+) -> None:
+    assert model_level(scores, thresholds)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(60, "1 min"), (45 * 60, "45 min"), (3 * 3600, "3 h"), (3 * 86400, "3 d")]
+)
+def test_format_wait(seconds: float, text: str) -> None:
+    assert format_wait(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (22, "22nd")]
+)
+def test_ordinal(n: int, text: str) -> None:
+    assert ordinal(n) == text

@@ -1,0 +1,106 @@
+"""Priority rules are data: shipped defaults, workspace overrides, a small phrase syntax."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pasokh.triage.errors import RulesError
+from pasokh.triage.normalise import normalise
+from pasokh.triage.rules import PriorityRules, latin_key
+
+
+def rules_with(phrases: dict[str, list[str]], **extra: Any) -> PriorityRules:
+    return PriorityRules.model_validate(
+        {
+            "version": "ws-1",
+            "phrase_rules": [{"id": "x", "reason": "test rule", "phrases": phrases}],
+            **extra,
+        }
+    )
+
+
+def matches(rules: PriorityRules, text: str) -> list[str]:
+    return [hit.matched for hit in rules.matcher.find(normalise(text))]
+
+
+def test_default_rules_load_and_validate() -> None:
+    rules = PriorityRules.default()
+    assert rules.version.startswith("default-")
+    ids = {r.id for r in rules.phrase_rules}
+    assert {
+        "money_taken_no_order",
+        "cannot_pay",
+        "account_hacked",
+        "card_blocked",
+        "unauthorised_transaction",
+        "health_harm",
+    } <= ids
+    assert all(set(r.phrases) <= {"fa", "en", "fa-latn"} for r in rules.phrase_rules)
+
+
+def test_workspace_rules_round_trip_through_json() -> None:
+    rules = PriorityRules.default()
+    again = PriorityRules.model_validate(rules.model_dump(mode="json"))
+    assert again == rules
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        ({"vip_boost": 9}, "vip_boost"),
+        (
+            {"phrase_rules": [{"id": "a", "reason": "r", "level": "critical", "phrases": {}}]},
+            "level",
+        ),
+        (
+            {"phrase_rules": [{"id": "a", "reason": "r", "phrases": {"de": ["x"]}}]},
+            "phrase languages",
+        ),
+        ({"waiting": [{"at": -1}]}, "waiting"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+def test_invalid_rules_are_refused_with_the_reason(data: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(RulesError, match=complaint):
+        PriorityRules.parse(data)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "hit"),
+    [
+        ("کارت* مسدود", "کارتم مسدود شده", True),  # * is a word prefix
+        ("کارت مسدود", "کارتم مسدود شده", False),  # without it the word is exact
+        ("پول* ... کم شد*", "پولم همین الان از حساب کم شده", True),  # ... allows a gap
+        ("پول* ... کم شد*", "پول " + "یک " * 7 + "کم شد", False),  # ... but at most 6 words
+        ("card blocked|frozen", "my card frozen again", True),  # a|b alternatives
+        ("can't pay", "I CAN'T PAY!!!", True),  # phrases are normalised like messages
+        ("می خوام", "میخوام", True),  # ZWNJ / spacing variants meet in one form
+        ("نمی‌تونم پرداخت", "نمی تونم پرداخت کنم", True),
+        ("كارت مسدود", "کارت مسدود", True),  # Arabic ك in the phrase, Persian ک in the text
+    ],
+)
+def test_phrase_syntax(phrase: str, text: str, hit: bool) -> None:
+    lang = "en" if phrase.isascii() else "fa"
+    assert bool(matches(rules_with({lang: [phrase]}), text)) is hit
+
+
+@pytest.mark.parametrize(
+    ("spelling_a", "spelling_b"),
+    [
+        ("pool", "pul"),
+        ("shod", "shode"),
+        ("naresideh", "naresid"),
+        ("kheili", "kheyli"),
+        ("hanooz", "hanuz"),
+    ],
+)
+def test_finglish_spellings_share_a_key(spelling_a: str, spelling_b: str) -> None:
+    assert latin_key(spelling_a) == latin_key(spelling_b)
+
+
+def test_finglish_phrases_match_other_spellings_and_report_the_customer_words() -> None:
+    rules = rules_with({"fa-latn": ["pool* ... kam shod*"]})
+    assert matches(rules, "salam pul kam shode vali sefaresh nayoomad") == ["pul kam shode"]
+    assert matches(rules, "hast kasi?") == []

@@ -1,0 +1,94 @@
+"""Learning from a centre's own labelled history: any label set, any subset of fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pasokh.triage.engine import TriageEngine
+from pasokh.triage.errors import DataError
+from pasokh.triage.model import load_model
+from pasokh.triage.training import train
+
+from .conftest import SMALL
+
+# A centre that sorts messages into its own desks (Persian and English side by side).
+DESKS = [
+    ("billing", "دو بار از کارتم پول کشیدید"),
+    ("billing", "I was charged twice for one order"),
+    ("billing", "فاکتور این ماه اشتباهه"),
+    ("billing", "my invoice shows the wrong amount"),
+    ("billing", "مبلغ قبض خیلی زیاده"),
+    ("billing", "why is my bill so high this month"),
+    ("shipping", "بسته هنوز نرسیده"),
+    ("shipping", "my parcel has not arrived yet"),
+    ("shipping", "پیک آدرس رو پیدا نکرد"),
+    ("shipping", "the courier could not find my address"),
+    ("shipping", "کد رهگیری مرسوله چیه"),
+    ("shipping", "where is my tracking number"),
+]
+
+
+def desk_rows() -> list[dict[str, Any]]:
+    return [{"text": text, "category": desk} for desk, text in DESKS] * 2
+
+
+def test_train_on_a_custom_label_set_keeps_base_heads_for_other_fields(
+    small_model_dir: Path, tmp_path: Path
+) -> None:
+    model = train([desk_rows()], tmp_path / "desks", base_model=small_model_dir, config=SMALL)
+    assert model.heads["category"].classes == ("billing", "shipping")
+    base = load_model(small_model_dir)
+    for head in ("sentiment", "priority"):  # not in the data: taken from the base model
+        assert model.heads[head].classes == base.heads[head].classes
+        assert model.heads[head].info["from_base"] == base.version
+    engine = TriageEngine.load(tmp_path / "desks")
+    res = engine.triage("بسته من کی میرسه؟ هنوز نرسیده")
+    assert res.category == "shipping"
+    assert res.priority in {"low", "normal", "high", "urgent"}
+    assert engine.triage("I was charged twice").priority == "urgent"  # rules still apply
+
+
+def test_train_accepts_several_files_and_iterables_of_dicts(
+    tmp_path: Path, small_model_dir: Path
+) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in desk_rows()[:12]), encoding="utf-8"
+    )
+    corrections = [
+        {"text": "پیک خیلی دیر اومد", "category": "shipping"},  # an agent's correction
+        {"text": "refund the extra charge", "category": "billing"},
+    ]
+    model = train(
+        [history, corrections, desk_rows()[12:]],
+        tmp_path / "m",
+        base_model=small_model_dir,
+        config=SMALL,
+    )
+    assert model.manifest["trained_on_rows"] == 26
+    assert model.heads["category"].info["trained_rows"] == 26
+
+
+def test_a_field_with_one_label_cannot_be_trained(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="at least two different labels"):
+        train(
+            [[{"text": "a", "category": "x"}, {"text": "b", "category": "x"}]],
+            tmp_path,
+            use_base=False,
+        )
+
+
+def test_unlabelled_data_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no labelled field"):
+        train([[{"text": "hello"}]], tmp_path, use_base=False)
+
+
+def test_malformed_file_line_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "category": "a"}\n{"text": 5}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.jsonl:2: missing \"text\""):
+        train([bad], tmp_path / "out", use_base=False)
