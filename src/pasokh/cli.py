@@ -19,10 +19,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
     try:
         return Settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise click.ClickException(str(exc).splitlines()[-1].strip()) from exc
+    except ValidationError as exc:
+        sentences = [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
+        raise click.ClickException(" ".join(sentences)) from exc
 
 
 @contextmanager

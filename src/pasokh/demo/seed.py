@@ -228,6 +228,7 @@ def seed_demo(db: Database, *, triager: Triager | None = None, comments: int = 2
         from pasokh.ingest.triager import WorkspaceTriager
 
         triager = WorkspaceTriager.load(None, rules_source(db))
+    assert triager is not None
     rng = random.Random(seed)
     now = utcnow()
     threads = json.loads((HERE / "threads.json").read_text(encoding="utf-8"))

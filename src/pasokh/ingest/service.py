@@ -25,16 +25,28 @@ REPEAT_WINDOW = timedelta(days=7)
 
 
 class TriageOutcome(Protocol):
-    category: str
-    category_confidence: float
-    sentiment: str
-    sentiment_score: float
-    priority: str
-    language: str
-    confidence: float
-    reasons: list[str]
-    needs_review: bool
-    model_version: str
+    """The fields of a triage result that ingest stores (read-only)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def category_confidence(self) -> float: ...
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def sentiment_score(self) -> float: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def reasons(self) -> list[str]: ...
+    @property
+    def needs_review(self) -> bool: ...
+    @property
+    def model_version(self) -> str: ...
 
     def as_dict(self) -> dict[str, Any]: ...
 
@@ -42,7 +54,9 @@ class TriageOutcome(Protocol):
 class Triager(Protocol):
     """The triage engine as ingest sees it (pasokh.triage.engine.TriageEngine)."""
 
-    def triage_message(self, text: str, **context: Any) -> TriageOutcome: ...
+    def triage_message(self, text: str, *, workspace_id: int, channel: str, is_public: bool,
+                       reach: int, is_vip: bool, waiting_seconds: float,
+                       repeat_contacts: int) -> TriageOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -120,10 +134,13 @@ def _open_conversation(*, session: Session, channel: Channel, contact: Contact,
     return conversation
 
 
-def _recent_contacts(*, session: Session, contact: Contact, now: datetime) -> int:
+def _earlier_contacts(*, session: Session, contact: Contact, current: Conversation,
+                      now: datetime) -> int:
+    """Other conversations this customer opened in the last 7 days (repeat contact)."""
     return session.scalar(
         select(func.count(Conversation.id)).where(
             Conversation.contact_id == contact.id,
+            Conversation.id != current.id,
             Conversation.created_at >= now - REPEAT_WINDOW,
         )
     ) or 0
@@ -182,7 +199,8 @@ def do_ingest(
         inbound.text, workspace_id=workspace_id, channel=channel.kind,
         is_public=inbound.is_public, reach=inbound.reach, is_vip=contact.is_vip,
         waiting_seconds=waiting,
-        repeat_contacts=_recent_contacts(session=session, contact=contact, now=now),
+        repeat_contacts=_earlier_contacts(session=session, contact=contact,
+                                          current=conversation, now=now),
     )
     message = Message(
         workspace_id=workspace_id, conversation_id=conversation.id, channel_id=channel.id,
@@ -205,5 +223,6 @@ def do_ingest(
     session.add(decision)
     _apply_to_conversation(conversation, decision, now)
     session.flush()
-    do_route(session=session, conversation=conversation, decision=decision, now=now)
+    do_route(session=session, conversation=conversation, decision=decision, now=now,
+             text=inbound.text)
     return Ingested(message=message, decision=decision, created=True)

@@ -101,11 +101,13 @@ def _workspace_handling(session: Session, workspace_id: int, handling: str) -> s
 
 
 def do_route(*, session: Session, conversation: Conversation,
-             decision: TriageDecision | None, now: datetime | None = None) -> ConversationRouting:
+             decision: TriageDecision | None, now: datetime | None = None,
+             text: str | None = None) -> ConversationRouting:
     """Route after ingest: match rules, set team and priority, start the SLA clock, assign."""
     now = now or utcnow()
-    text = ""
-    if decision is not None:
+    if text is None:
+        text = ""
+    if decision is not None and not text:
         text = session.scalar(select(Message.text).where(Message.id == decision.message_id)) \
             or ""
     facts = facts_of(session=session, conversation=conversation, text=text)
