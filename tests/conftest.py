@@ -22,6 +22,7 @@ from pasokh import migrate
 from pasokh.db import Base, Database
 from pasokh.settings import Settings
 
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 with production cost takes ~100 ms a hash; tests create hundreds of users."""
