@@ -9,7 +9,7 @@ from fastapi import Request
 
 from pasokh.errors import Forbidden, Unauthorized
 from pasokh.users.service import get_session_user
-from pasokh.workspaces.service import check_token
+from pasokh.workspaces.service import check_token, do_touch_token, needs_touch
 
 SESSION_COOKIE = "pasokh_session"
 CSRF_HEADER = "x-csrf-token"
@@ -33,10 +33,15 @@ def _from_token(request: Request, secret: str) -> Principal:
     db = request.app.state.db
     with db.read() as session:
         token = check_token(session=session, secret=secret)
-        if session.dirty:
-            session.commit()  # last_used_at, at most every few minutes
-        return Principal(workspace_id=token.workspace_id, role=token.role,
-                         user_id=token.user_id, token_id=token.id, name=token.name)
+        principal = Principal(workspace_id=token.workspace_id, role=token.role,
+                              user_id=token.user_id, token_id=token.id, name=token.name)
+        touch = needs_touch(token)
+    if touch:
+        # A separate writer: upgrading a read snapshot to a write fails on a busy SQLite.
+        with db.write() as session:
+            do_touch_token(session=session, token_id=token.id)
+            session.commit()
+    return principal
 
 
 def _from_cookie(request: Request, secret: str) -> Principal:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pasokh.audit.service import do_audit
@@ -86,7 +86,15 @@ def check_token(*, session: Session, secret: str) -> ApiToken:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
     if token is None or token.revoked_at is not None:
         raise Unauthorized("The API token is not valid (unknown or revoked).")
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        token.last_used_at = now
     return token
+
+
+def needs_touch(token: ApiToken) -> bool:
+    """Whether last_used_at is stale enough to be worth a write."""
+    return token.last_used_at is None or utcnow() - token.last_used_at > _TOUCH_EVERY
+
+
+def do_touch_token(*, session: Session, token_id: int) -> None:
+    """Record that a token was used just now."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                    .values(last_used_at=utcnow()))
