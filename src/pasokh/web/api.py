@@ -17,6 +17,7 @@ from pasokh.pagination import check_limit
 from pasokh.web.auth import PUSHERS, READERS, Principal, require
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+ATTEMPTS = 5
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Pusher = Annotated[Principal, Depends(require(*PUSHERS))]
@@ -45,7 +46,10 @@ def post_message(
     """Push a customer message in; it is stored and triaged before this answers."""
     app = request.app.state
     inbound = _inbound(data, idempotency_key)
-    for attempt in range(2):  # a concurrent twin may win the unique constraint once
+    # Concurrent deliveries from one new customer race on the unique identity and
+    # one-open-conversation constraints; the loser rolls back whole and tries again,
+    # finding what the winner stored.
+    for attempt in range(ATTEMPTS):
         try:
             with app.db.write() as session:
                 result = do_ingest(session=session, workspace_id=principal.workspace_id,
@@ -56,7 +60,7 @@ def post_message(
                 session.commit()
             break
         except IntegrityError:
-            if attempt == 1 or not inbound.provider_message_id:
+            if attempt == ATTEMPTS - 1:
                 raise
     if result.created:
         app.events.publish(principal.workspace_id, "message.created",
