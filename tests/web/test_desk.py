@@ -14,7 +14,7 @@ from pasokh.db import Database, utcnow
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.models import OutboxJob
 from pasokh.replies.models import ReplyTemplate
-from tests.conftest import World
+from tests.conftest import World, build_world
 from tests.ingest.test_messages_api import message
 from tests.web.test_login import login
 
@@ -282,6 +282,17 @@ def test_a_note_is_internal_and_never_sent(client: TestClient, world: World,
                                ).all() == []
     page = client.get(f"/conversations/{cid}").text
     assert "kind-note" in page and "مشتری ویژه است" in page
+
+
+def test_an_agent_of_another_workspace_cannot_be_assigned(client: TestClient, world: World,
+                                                          db: Database) -> None:
+    other = build_world(db, slug="sepid")
+    cid = push(client, world, NORMAL, "v1")["conversation_id"]
+    login(client, world, "sara")
+    h = {"X-CSRF-Token": csrf_of(client.get("/inbox").text)}
+    foreign = client.put(f"/api/v1/conversations/{cid}/assignee",
+                         json={"assignee_id": other.users["sara"]}, headers=h)
+    assert foreign.status_code == 422 and "in this workspace" in foreign.json()["detail"]
 
 
 def test_assign_resolve_reopen_and_snooze(client: TestClient, world: World) -> None:

@@ -108,6 +108,8 @@ def put_assignee(conversation_id: int, data: AssignmentUpdate, request: Request,
     with request.app.state.db.write() as session:
         conversation, actor = _load(session, principal, conversation_id)
         assignee = session.get(User, data.assignee_id) if data.assignee_id is not None else None
+        if assignee is not None and assignee.workspace_id != principal.workspace_id:
+            assignee = None  # another brand's agent: as unknown here as a missing one
         if data.assignee_id is not None and assignee is None:
             raise Unprocessable(f"There is no user {data.assignee_id} in this workspace.")
         actions.do_assign(session=session, conversation=conversation, assignee=assignee,
