@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,15 @@ from pasokh.analytics import routes as analytics_routes
 from pasokh.db import Database
 from pasokh.events import EventBus
 from pasokh.inbox import routes as inbox_routes
-from pasokh.ingest.service import Triager
+from pasokh.ingest.batch import Stored
+from pasokh.ingest.protocols import Triager
+from pasokh.ingest.writer import IngestWriter
 from pasokh.replies import routes as template_routes
 from pasokh.routing import routes as routing_routes
 from pasokh.settings import Settings
 from pasokh.surveys import routes as survey_routes
 from pasokh.web import admin, api, desk, errors, live, pages
+from pasokh.web.auth import TokenCache
 from pasokh.web.limits import BodyLimit
 from pasokh.workspaces.models import Workspace
 
@@ -35,6 +40,15 @@ def rules_source(db: Database) -> Any:
     return source
 
 
+def announce_messages(events: EventBus) -> Callable[[list[Stored]], None]:
+    """Tell open inboxes about messages once they are committed."""
+    def announce(stored: list[Stored]) -> None:
+        for s in stored:
+            events.publish(s.workspace_id, "message.created",
+                           {"message_id": s.message_id, "conversation_id": s.conversation_id})
+    return announce
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                triager: Triager | None = None) -> FastAPI:
     """Build the FastAPI app for `settings` (read from the environment when None)."""
@@ -45,7 +59,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
         triager = WorkspaceTriager.load(settings.triage_model_dir, rules_source(db))
     assert triager is not None
+    events = EventBus(redis_url=settings.redis_url)
+    ingest = IngestWriter(db, triager, max_chars=settings.max_message_chars,
+                          on_commit=[announce_messages(events)])
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        ingest.stop()  # what was queued is stored (and answered) before shutdown
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Pasokh API", version=__version__,
         description="Persian-first omnichannel customer care: push messages in, read "
                     "conversations triaged most-urgent-first.",
@@ -54,7 +78,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.settings = settings
     app.state.db = db
     app.state.triager = triager
-    app.state.events = EventBus(redis_url=settings.redis_url)
+    app.state.events = events
+    app.state.ingest = ingest
+    app.state.tokens = TokenCache()
     errors.install(app)
     app.include_router(api.router)
     app.include_router(inbox_routes.router)

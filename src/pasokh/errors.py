@@ -56,3 +56,10 @@ class PayloadTooLarge(PasokhError):
 class Unprocessable(PasokhError):
     status_code = 422
     code = "E422"
+
+
+class ServiceUnavailable(PasokhError):
+    """Storage is unreachable: nothing was kept, the same request can be retried."""
+
+    status_code = 503
+    code = "E503"

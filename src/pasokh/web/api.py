@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from pasokh.customers.service import SenderIdentity
-from pasokh.errors import BadRequest
+from pasokh.errors import BadRequest, PasokhError, ServiceUnavailable
 from pasokh.inbox import service as inbox
 from pasokh.inbox.schemas import ConversationPage, ConversationRead
-from pasokh.ingest.schemas import MessageCreate, MessagePage, MessageRead
-from pasokh.ingest.service import InboundMessage, do_ingest
+from pasokh.ingest.batch import InboundMessage, Stored, check_text
+from pasokh.ingest.schemas import MessageCreate, MessagePage, MessageRead, TriageRead
 from pasokh.pagination import check_limit
-from pasokh.web.auth import PUSHERS, READERS, Principal, require
+from pasokh.web.auth import PUSHERS, READERS, Principal, require, require_fast
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-ATTEMPTS = 5
+STORE_TIMEOUT = 30.0  # seconds a request waits for its message to be committed
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
-Pusher = Annotated[Principal, Depends(require(*PUSHERS))]
+Pusher = Annotated[Principal, Depends(require_fast(*PUSHERS))]
 
 
 def _inbound(data: MessageCreate, idempotency_key: str | None) -> InboundMessage:
@@ -39,35 +40,50 @@ def _inbound(data: MessageCreate, idempotency_key: str | None) -> InboundMessage
 
 @router.post("/messages", response_model=MessageRead, status_code=201,
              responses={200: {"description": "A retry: the message was already stored."}})
-def post_message(
+async def post_message(
     data: MessageCreate, request: Request, response: Response, principal: Pusher,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> MessageRead:
     """Push a customer message in; it is stored and triaged before this answers."""
     app = request.app.state
     inbound = _inbound(data, idempotency_key)
-    # Concurrent deliveries from one new customer race on the unique identity and
-    # one-open-conversation constraints; the loser rolls back whole and tries again,
-    # finding what the winner stored.
-    for attempt in range(ATTEMPTS):
-        try:
-            with app.db.write() as session:
-                result = do_ingest(session=session, workspace_id=principal.workspace_id,
-                                   inbound=inbound,
-                                   triager=app.triager,
-                                   max_chars=app.settings.max_message_chars)
-                read = inbox.message_read(result.message, data.channel, result.decision)
-                session.commit()
-            break
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+    check_text(inbound.text, max_chars=app.settings.max_message_chars)
+    future = app.ingest.submit(principal.workspace_id, inbound)
+    try:
+        result = await asyncio.wait_for(asyncio.wrap_future(future), STORE_TIMEOUT)
+    except TimeoutError as error:
+        raise ServiceUnavailable(
+            "Storing the message is taking too long; retry with the same "
+            "provider_message_id or Idempotency-Key (a retry is never stored twice)."
+        ) from error
+    if isinstance(result, PasokhError):
+        raise result
     if result.created:
-        app.events.publish(principal.workspace_id, "message.created",
-                           {"message_id": read.id, "conversation_id": read.conversation_id})
-    else:
-        response.status_code = 200
-    return read
+        return stored_read(result, inbound)
+    response.status_code = 200
+    return await run_in_threadpool(_read_message, request, principal, result.message_id)
+
+
+def stored_read(stored: Stored, inbound: InboundMessage) -> MessageRead:
+    """The API view of a message this request just stored (no query needed)."""
+    o = stored.outcome
+    triage = None if o is None else TriageRead(
+        category=o.category, category_confidence=o.category_confidence,
+        sentiment=o.sentiment, sentiment_score=o.sentiment_score, priority=o.priority,
+        language=o.language, confidence=o.confidence, reasons=list(o.reasons),
+        needs_review=o.needs_review, model_version=o.model_version)
+    return MessageRead(
+        id=stored.message_id, conversation_id=stored.conversation_id,
+        contact_id=stored.contact_id, channel=stored.channel_key, direction="inbound",
+        kind="message", sender_type="contact", text=inbound.text,
+        is_public=inbound.is_public, provider_message_id=inbound.provider_message_id,
+        sent_at=stored.sent_at, created_at=stored.created_at, triage=triage)
+
+
+def _read_message(request: Request, principal: Principal, message_id: int) -> MessageRead:
+    with request.app.state.db.read() as session:
+        return inbox.get_message(session=session, workspace_id=principal.workspace_id,
+                                 message_id=message_id)
 
 
 @router.get("/messages/{message_id}", response_model=MessageRead)
