@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -120,11 +121,32 @@ def unknown_channel(key: str) -> NotFound:
                     "or check the spelling.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Channel:
     id: int
     kind: str
     key: str
+
+
+class ChannelCache:
+    """Active channels seen recently, so a batch rarely needs to look them up.
+
+    Only hits are kept, for `ttl` seconds: a new channel works at once, and a channel
+    switched off stops accepting messages within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[tuple[int, str], tuple[_Channel, float]] = {}
+
+    def get(self, key: tuple[int, str]) -> _Channel | None:
+        entry = self._entries.get(key)
+        return entry[0] if entry is not None and entry[1] > time.monotonic() else None
+
+    def put(self, key: tuple[int, str], channel: _Channel) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = (channel, time.monotonic() + self.ttl)
 
 
 @dataclass
@@ -180,7 +202,8 @@ class _Item:
 
 
 def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager: Triager,
-                   max_chars: int, route_jobs: bool = True) -> list[Result]:
+                   max_chars: int, route_jobs: bool = True,
+                   channels: ChannelCache | None = None) -> list[Result]:
     """Store each delivery once, in order; return a Stored or the error for each.
 
     Runs in the caller's transaction (the caller commits, then acknowledges). An error
@@ -191,13 +214,12 @@ def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager:
     session.flush()
     conn = session.connection()
     results: list[Result | None] = [None] * len(deliveries)
-    items = _admit(conn, deliveries, results, max_chars)
+    items = _admit(conn, deliveries, results, max_chars, channels or ChannelCache(0))
     _find_retries(conn, items, results)
     fresh = [i for i in items if results[i.index] is None and i.duplicate_of is None
              and i.retry_of is None]
     _resolve_contacts(conn, fresh)
-    _open_conversations(conn, fresh)
-    repeats = _recent_conversations(conn, fresh)
+    repeats = _open_conversations(conn, fresh)
     for item in fresh:
         _triage(item, triager, repeats)
     _write(conn, fresh, route_jobs)
@@ -220,16 +242,22 @@ def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager:
 
 
 def _admit(conn: Connection, deliveries: Sequence[Delivery], results: list[Result | None],
-           max_chars: int) -> list[_Item]:
+           max_chars: int, cache: ChannelCache) -> list[_Item]:
     """Check sizes and channels; what passes becomes an item to store."""
-    keys = {(d.workspace_id, d.inbound.channel_key) for d in deliveries}
     channels: dict[tuple[int, str], _Channel] = {}
-    if keys:
+    for d in deliveries:
+        key = (d.workspace_id, d.inbound.channel_key)
+        if (hit := cache.get(key)) is not None:
+            channels[key] = hit
+    missing = {(d.workspace_id, d.inbound.channel_key) for d in deliveries} - channels.keys()
+    if missing:
         rows = conn.execute(
             select(Channel.id, Channel.workspace_id, Channel.key, Channel.kind)
-            .where(tuple_(Channel.workspace_id, Channel.key).in_(sorted(keys)),
+            .where(tuple_(Channel.workspace_id, Channel.key).in_(sorted(missing)),
                    Channel.is_active.is_(True)))
-        channels = {(r.workspace_id, r.key): _Channel(r.id, r.kind, r.key) for r in rows}
+        for r in rows:
+            channels[(r.workspace_id, r.key)] = found = _Channel(r.id, r.kind, r.key)
+            cache.put((r.workspace_id, r.key), found)
     items = []
     for index, delivery in enumerate(deliveries):
         inbound = delivery.inbound
@@ -344,13 +372,21 @@ def _resolve_contacts(conn: Connection, items: list[_Item]) -> None:
                      [{"_id": cid, "_name": name} for cid, name in renames.items()])
 
 
-def _open_conversations(conn: Connection, items: list[_Item]) -> None:
-    """Each message joins its contact's open conversation on the channel, or opens one."""
-    pairs = sorted({(i.channel.id, i.contact.id) for i in items if i.contact is not None
-                    and i.contact.id is not None and not i.contact.new})
+def _open_conversations(conn: Connection, items: list[_Item]
+                        ) -> dict[int, list[tuple[int, datetime]]]:
+    """Each message joins its contact's open conversation on the channel, or opens one.
+
+    Returns, per known contact, the conversations opened in the repeat window (id and
+    creation time): one query finds both.
+    """
+    known = {i.contact.id: i.contact for i in items if i.contact is not None
+             and i.contact.id is not None and not i.contact.new}
+    wanted = {(i.channel.id, i.contact.id) for i in items if i.contact is not None
+              and i.contact.id in known}
     open_: dict[tuple[int, int], _Conversation] = {}
-    contacts = {i.contact.id: i.contact for i in items if i.contact is not None}
-    if pairs:
+    recent: dict[int, list[tuple[int, datetime]]] = {}
+    if known:
+        since = min(i.delivery.received_at for i in items) - REPEAT_WINDOW
         c = Conversation
         # Locked in id order: a concurrent writer (an agent's reply, another worker)
         # waits for this transaction instead of overwriting the counts it folds.
@@ -359,12 +395,17 @@ def _open_conversations(conn: Connection, items: list[_Item]) -> None:
                    c.subject, c.priority, c.priority_rank, c.category, c.sentiment,
                    c.language, c.waiting_since, c.first_message_at, c.last_message_at,
                    c.created_at)
-            .where(tuple_(c.channel_id, c.contact_id).in_(pairs), c.status != "resolved")
+            .where(c.contact_id.in_(sorted(known)),
+                   or_(c.status != "resolved", c.created_at >= since))
             .order_by(c.id).with_for_update())
         for r in rows:
+            if r.created_at >= since:
+                recent.setdefault(r.contact_id, []).append((r.id, r.created_at))
+            if r.status == "resolved" or (r.channel_id, r.contact_id) not in wanted:
+                continue
             open_[(r.channel_id, r.contact_id)] = _Conversation(
                 id=r.id, workspace_id=r.workspace_id, channel_id=r.channel_id,
-                contact=contacts[r.contact_id], status=r.status, is_public=r.is_public,
+                contact=known[r.contact_id], status=r.status, is_public=r.is_public,
                 subject=r.subject, priority=r.priority, priority_rank=r.priority_rank,
                 category=r.category, sentiment=r.sentiment, language=r.language,
                 waiting_since=r.waiting_since, first_message_at=r.first_message_at,
@@ -384,20 +425,6 @@ def _open_conversations(conn: Connection, items: list[_Item]) -> None:
                 created_at=now, new=True)
             open_[key] = conversation
         item.conversation = conversation
-
-
-def _recent_conversations(conn: Connection, items: list[_Item]
-                          ) -> dict[int, list[tuple[int, datetime]]]:
-    """Stored conversations each contact opened in the repeat window: (id, created_at)."""
-    contact_ids = sorted({i.contact.id for i in items if i.contact is not None
-                          and i.contact.id is not None and not i.contact.new})
-    recent: dict[int, list[tuple[int, datetime]]] = {}
-    if contact_ids:
-        since = min(i.delivery.received_at for i in items) - REPEAT_WINDOW
-        c = Conversation
-        for row in conn.execute(select(c.contact_id, c.id, c.created_at)
-                                .where(c.contact_id.in_(contact_ids), c.created_at >= since)):
-            recent.setdefault(row.contact_id, []).append((row.id, row.created_at))
     return recent
 
 

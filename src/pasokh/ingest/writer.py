@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pasokh.db import Database, utcnow
 from pasokh.errors import PasokhError, ServiceUnavailable
-from pasokh.ingest.batch import Delivery, InboundMessage, Result, Stored, do_ingest_many
+from pasokh.ingest.batch import (
+    ChannelCache,
+    Delivery,
+    InboundMessage,
+    Result,
+    Stored,
+    do_ingest_many,
+)
 from pasokh.ingest.protocols import Triager
 
 log = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ class IngestWriter:
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.channels = ChannelCache()
         self.batches = 0
         self.messages = 0
 
@@ -127,7 +135,8 @@ class IngestWriter:
             try:
                 with self.db.write() as session:
                     results = do_ingest_many(session=session, deliveries=deliveries,
-                                             triager=self.triager, max_chars=self.max_chars)
+                                             triager=self.triager, max_chars=self.max_chars,
+                                             channels=self.channels)
                     session.commit()
                 return results
             except (IntegrityError, OperationalError):

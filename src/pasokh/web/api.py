@@ -43,7 +43,7 @@ def _inbound(data: MessageCreate, idempotency_key: str | None) -> InboundMessage
 async def post_message(
     data: MessageCreate, request: Request, response: Response, principal: Pusher,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> MessageRead:
+) -> MessageRead | Response:
     """Push a customer message in; it is stored and triaged before this answers."""
     app = request.app.state
     inbound = _inbound(data, idempotency_key)
@@ -59,7 +59,9 @@ async def post_message(
     if isinstance(result, PasokhError):
         raise result
     if result.created:
-        return stored_read(result, inbound)
+        # Built from what was just stored: no query, and no second validation pass.
+        return Response(stored_read(result, inbound).model_dump_json(), status_code=201,
+                        media_type="application/json")
     response.status_code = 200
     return await run_in_threadpool(_read_message, request, principal, result.message_id)
 
