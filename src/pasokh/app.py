@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ from pasokh.db import Database
 from pasokh.events import EventBus
 from pasokh.inbox import routes as inbox_routes
 from pasokh.ingest.service import Triager
+from pasokh.jobs.handlers import build_runner
 from pasokh.replies import routes as template_routes
 from pasokh.routing import routes as routing_routes
 from pasokh.settings import Settings
@@ -45,16 +50,30 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
         triager = WorkspaceTriager.load(settings.triage_model_dir, rules_source(db))
     assert triager is not None
+    events = EventBus(redis_url=settings.redis_url)
+    jobs = build_runner(db, events=events,
+                        periodic_every=timedelta(seconds=settings.jobs_periodic_seconds))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            jobs.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(jobs.stop)  # lets the job in hand finish
+
     app = FastAPI(
         title="Pasokh API", version=__version__,
         description="Persian-first omnichannel customer care: push messages in, read "
                     "conversations triaged most-urgent-first.",
-        docs_url="/docs", redoc_url=None,
+        docs_url="/docs", redoc_url=None, lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db
     app.state.triager = triager
-    app.state.events = EventBus(redis_url=settings.redis_url)
+    app.state.events = events
+    app.state.jobs = jobs
     errors.install(app)
     app.include_router(api.router)
     app.include_router(inbox_routes.router)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from pasokh.db import utcnow
@@ -25,3 +26,29 @@ def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
     session.add(job)
     session.flush()
     return job
+
+
+def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call `callback` once the session's transaction commits (never if it rolls back).
+
+    For side effects that must not announce uncommitted work, e.g. live events.
+    """
+    pending = session.info.get("after_commit")
+    if isinstance(pending, list):  # the job runner collects them and calls them itself
+        pending.append(callback)
+        return
+
+    # Session-level listeners: the session is short-lived, so they go with it. A rolled
+    # back transaction disarms the callback for good.
+    armed = [True]
+
+    def fire(_session: Session) -> None:
+        if armed[0]:
+            armed[0] = False
+            callback()
+
+    def disarm(_session: Session) -> None:
+        armed[0] = False
+
+    event.listen(session, "after_commit", fire)
+    event.listen(session, "after_rollback", disarm)
