@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from pasokh.analytics.crisis import SIGNATURE_HEADER, sign
 from pasokh.channels.models import Channel
 from pasokh.customers.models import ContactIdentity
+from pasokh.customers.service import _CHANNEL_IDENTITY_KIND
 from pasokh.inbox.models import Conversation, Message
 
 DELIVERY_HEADER = "X-Pasokh-Delivery"
@@ -67,7 +68,7 @@ def outgoing_of(*, session: Session, message: Message) -> Outgoing:
     recipient = session.scalar(
         select(ContactIdentity.value)
         .where(ContactIdentity.contact_id == conversation.contact_id,
-               ContactIdentity.kind == channel.kind)
+               ContactIdentity.kind == _CHANNEL_IDENTITY_KIND.get(channel.kind, channel.kind))
         .order_by(ContactIdentity.id).limit(1))
     return Outgoing(message_id=message.id, conversation_id=conversation.id,
                     workspace_id=message.workspace_id, channel_key=channel.key,

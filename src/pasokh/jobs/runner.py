@@ -173,7 +173,7 @@ class JobRunner:
                            "queued it). Re-queue it once a worker that knows it runs.")
                 session.commit()
                 return
-            session.info["after_commit"] = callbacks
+            session.info["after_commit"], session.info["now"] = callbacks, now
             try:
                 handler(session, dict(job.payload), now)
                 job.status, job.locked_until, job.last_error = "done", None, None
@@ -186,6 +186,7 @@ class JobRunner:
                             claim.attempt, error, exc_info=True)
             finally:
                 session.info.pop("after_commit", None)
+                session.info.pop("now", None)
         if error is not None:
             self._fail(claim, error, now)
             return

@@ -13,6 +13,16 @@ from pasokh.db import utcnow
 from pasokh.jobs.models import OutboxJob
 
 
+def clock_of(session: Session) -> datetime:
+    """The time work in this session happens at: a job handler's `now`, else the clock.
+
+    A job queued by a job is due no later than the time its parent ran at, so a runner
+    driven at a pinned time (tests, replays) sees the follow-up jobs as due too.
+    """
+    now = session.info.get("now")
+    return now if isinstance(now, datetime) else utcnow()
+
+
 def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
                payload: dict[str, Any], dedupe_key: str | None = None,
                run_after: datetime | None = None) -> OutboxJob:
@@ -22,7 +32,7 @@ def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
         if existing is not None:
             return existing
     job = OutboxJob(workspace_id=workspace_id, kind=kind, payload=payload,
-                    dedupe_key=dedupe_key, run_after=run_after or utcnow())
+                    dedupe_key=dedupe_key, run_after=run_after or clock_of(session))
     session.add(job)
     session.flush()
     return job
