@@ -17,7 +17,7 @@ from pasokh.db import Database
 from pasokh.jobs.models import OutboxJob
 from pasokh.jobs.runner import JobRunner, Periodic, backoff, slot_of
 from pasokh.jobs.service import do_enqueue, run_after_commit
-from tests.jobs.conftest import T, Enqueue, load
+from tests.jobs.conftest import Enqueue, T, load
 
 SECOND, MINUTE = timedelta(seconds=1), timedelta(minutes=1)
 
