@@ -234,7 +234,6 @@ def worker(once: bool) -> None:
                     raise click.ClickException("The job runner stopped unexpectedly.")
         except KeyboardInterrupt:
             pass
-        runner.stop()
     except SQLAlchemyError as exc:
         raise click.ClickException(f"Could not run jobs on {_safe_url(settings)}: "
                                    f"{str(exc).splitlines()[0]}") from exc
