@@ -138,8 +138,9 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    # The job runner's thread stays off: tests run jobs explicitly (app.state.jobs).
     return Settings(environment="test", database_url=database_url,
-                    secret_key="test-secret-" + "x" * 32)
+                    secret_key="test-secret-" + "x" * 32, run_jobs=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from pasokh.inbox import routes as inbox_routes
 from pasokh.ingest.batch import Stored
 from pasokh.ingest.protocols import Triager
 from pasokh.ingest.writer import IngestWriter
+from pasokh.jobs.handlers import build_runner
 from pasokh.replies import routes as template_routes
 from pasokh.routing import routes as routing_routes
 from pasokh.settings import Settings
@@ -60,20 +63,28 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         triager = WorkspaceTriager.load(settings.triage_model_dir, rules_source(db))
     assert triager is not None
     events = EventBus(redis_url=settings.redis_url)
+    jobs = build_runner(db, events=events,
+                        periodic_every=timedelta(seconds=settings.jobs_periodic_seconds))
     ingest = IngestWriter(db, triager, max_chars=settings.max_message_chars,
-                          on_commit=[announce_messages(events)])
+                          on_commit=[announce_messages(events), lambda _: jobs.wake()])
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        ingest.stop()  # what was queued is stored (and answered) before shutdown
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            jobs.start()
+        try:
+            yield
+        finally:
+            # What was queued is stored (and answered) before shutdown; the job in
+            # hand finishes.
+            await asyncio.to_thread(ingest.stop)
+            await asyncio.to_thread(jobs.stop)
 
     app = FastAPI(
-        lifespan=lifespan,
         title="Pasokh API", version=__version__,
         description="Persian-first omnichannel customer care: push messages in, read "
                     "conversations triaged most-urgent-first.",
-        docs_url="/docs", redoc_url=None,
+        docs_url="/docs", redoc_url=None, lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db
@@ -81,6 +92,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.events = events
     app.state.ingest = ingest
     app.state.tokens = TokenCache()
+    app.state.jobs = jobs
     errors.install(app)
     app.include_router(api.router)
     app.include_router(inbox_routes.router)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pasokh.db import Database
@@ -196,6 +197,50 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
     click.echo(f"Pasokh is running at http://{host}:{port}/  (API docs: /docs)")
     uvicorn.run("pasokh.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
+def worker(once: bool) -> None:
+    """Run outbox jobs (replies, SLA alerts, routing, periodic work) until stopped.
+
+    For deployments that set PASOKH_RUN_JOBS=false on the web processes.
+    """
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from pasokh.events import EventBus
+    from pasokh.jobs.handlers import build_runner
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    # With Redis, the worker's live events (SLA alerts...) reach the web processes' pages.
+    events = EventBus(redis_url=settings.redis_url)
+    runner = build_runner(database, events=events,
+                          periodic_every=timedelta(seconds=settings.jobs_periodic_seconds))
+    try:
+        if once:
+            ran = runner.run_until_idle()
+            click.echo(f"Ran {ran} job(s); none is due now.")
+            return
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        runner.start()
+        click.echo(f"Pasokh worker running on {_safe_url(settings)}; Ctrl-C stops it.")
+        try:
+            while not stopping.wait(1.0):
+                if not runner.is_running:
+                    raise click.ClickException("The job runner stopped unexpectedly.")
+        except KeyboardInterrupt:
+            pass
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"Could not run jobs on {_safe_url(settings)}: "
+                                   f"{str(exc).splitlines()[0]}") from exc
+    finally:
+        runner.stop()
+        events.close()
+        database.dispose()
 
 
 def _register_triage() -> None:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     session_hours: int = 12
     triage_model_dir: Path | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # Run the outbox job runner inside each web process; false when `pasokh worker`
+    # processes do it instead.
+    run_jobs: bool = True
+    # How often periodic work (snooze wake-up, surveys, crisis check) is queued.
+    jobs_periodic_seconds: int = Field(default=60, ge=5, le=24 * 3600)
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:

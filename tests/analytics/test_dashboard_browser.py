@@ -60,7 +60,8 @@ def demo_server(tmp_path: Path, triager_engine: Any) -> Iterator[str]:
     triager = WorkspaceTriager(triager_engine, rules_source(db))
     seed_demo(db, triager=triager)
     _answer_some_surveys(db)
-    app = create_app(Settings(environment="test", database_url=url, secret_key="t" * 40),
+    app = create_app(Settings(environment="test", database_url=url, secret_key="t" * 40,
+                              run_jobs=False),
                      db=db, triager=triager)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -81,7 +81,8 @@ def live(sqlite_template: Path, tmp_path: Path, triager_engine: Any) -> Iterator
         session.add(ReplyTemplate(workspace_id=world.workspace_id, name="پیگیری سفارش",
                                   locale="fa", category=None, body=TEMPLATE))
         session.commit()
-    settings = Settings(environment="test", database_url=url, secret_key="t" * 40)
+    settings = Settings(environment="test", database_url=url, secret_key="t" * 40,
+                        run_jobs=False)  # the test looks at queued jobs itself
     app = create_app(settings, db=db, triager=WorkspaceTriager(triager_engine, rules_source(db)))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

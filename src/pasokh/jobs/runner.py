@@ -1,0 +1,355 @@
+"""Run outbox jobs: claim with a lease, run the handler and mark it done in one transaction.
+
+A job's life: `queued` → claimed (`running`, attempts + 1, a lease in `locked_until`) →
+`done`; or, when the handler raises, `failed` (waiting for `run_after`, exponential
+backoff) and claimed again, until `max_attempts` makes it `dead`. A worker that dies holding
+a job leaves it `running`; once its lease expires any worker claims it again.
+
+Claiming is safe across processes: PostgreSQL skips rows another worker has locked
+(`FOR UPDATE SKIP LOCKED`); on SQLite every write transaction is BEGIN IMMEDIATE, so
+claims are serialised. The number of attempts is the claim's token: a worker whose lease
+was taken over finds a different number and leaves the job alone, so the handler's
+database work happens exactly once. Side effects outside the database (an HTTP call) are
+at least once: receivers get the job's id to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from pasokh.db import Database, utcnow
+from pasokh.jobs.models import OutboxJob
+from pasokh.jobs.service import run_after_commit
+
+log = logging.getLogger("pasokh.jobs")
+
+Handler = Callable[[Session, dict[str, Any], datetime], None]
+# Called in the transaction that marks a job dead: record the failure where people look.
+DeadHandler = Callable[[Session, dict[str, Any], str], None]
+
+RETRYABLE = ("queued", "failed")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Work queued once per `every` (per slot, whichever worker gets there first)."""
+
+    kind: str
+    every: timedelta
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job this worker holds: its id, kind and the attempt number that is its token."""
+
+    job_id: int
+    kind: str
+    attempt: int
+
+
+def slot_of(now: datetime, every: timedelta) -> datetime:
+    """The start of the period `now` falls in (periods counted from the Unix epoch)."""
+    return EPOCH + ((now - EPOCH) // every) * every
+
+
+def backoff(attempt: int, *, base: timedelta, cap: timedelta) -> timedelta:
+    """How long to wait after failed attempt number `attempt` (1, 2, 4... times `base`)."""
+    return min(cap, base * (1 << min(attempt - 1, 30)))
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text[:MAX_ERROR_CHARS]
+
+
+class JobRunner:
+    """Claims due outbox jobs and runs their handlers; one per process (thread or CLI)."""
+
+    def __init__(self, db: Database, handlers: Mapping[str, Handler], *,
+                 on_dead: Mapping[str, DeadHandler] | None = None,
+                 periodic: Iterable[Periodic] = (),
+                 lease: timedelta = timedelta(minutes=5),
+                 backoff_base: timedelta = timedelta(seconds=30),
+                 backoff_cap: timedelta = timedelta(hours=1),
+                 poll_seconds: float = 1.0, batch: int = 50) -> None:
+        self.db = db
+        self.handlers = dict(handlers)
+        self.on_dead = dict(on_dead or {})
+        self.periodic = tuple(periodic)
+        self.lease = lease
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self._scheduled: dict[str, datetime] = {}
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._active = 0
+        self._listening = False
+
+    # -- one pass -------------------------------------------------------------------------
+
+    def run_due(self, now: datetime | None = None, limit: int | None = None) -> int:
+        """Run jobs due at `now`, one claim at a time, up to `limit`; returns how many ran."""
+        now = now or utcnow()
+        limit = self.batch if limit is None else limit
+        self.schedule_periodic(now)
+        ran = 0
+        while ran < limit:
+            claim = self.claim(now)
+            if claim is None:
+                break
+            self.execute(claim, now)
+            ran += 1
+        return ran
+
+    def run_until_idle(self, now: datetime | None = None, max_jobs: int = 10_000) -> int:
+        """Run due jobs (and the jobs they queue) until none is due; returns how many ran."""
+        total = 0
+        while total < max_jobs:
+            ran = self.run_due(now, limit=min(self.batch, max_jobs - total))
+            if ran == 0:
+                break
+            total += ran
+        return total
+
+    def claim(self, now: datetime) -> Claim | None:
+        """Take the next due job (or one whose lease expired): running, with a lease."""
+        while True:
+            with self.db.write() as session:
+                query = (select(OutboxJob)
+                         .where(or_(and_(OutboxJob.status.in_(RETRYABLE),
+                                         OutboxJob.run_after <= now),
+                                    and_(OutboxJob.status == "running",
+                                         OutboxJob.locked_until < now)))
+                         .order_by(OutboxJob.run_after, OutboxJob.id).limit(1))
+                if self.db.dialect == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                job = session.scalar(query)
+                if job is None:
+                    return None
+                if job.status == "running" and job.attempts >= job.max_attempts:
+                    # The worker died on its last attempt: do not hand it to a next one.
+                    self._bury(session, job, f"The worker running attempt {job.attempts} "
+                               "stopped before finishing (its lease expired); no attempts "
+                               "are left.")
+                    session.commit()
+                    continue
+                job.status, job.attempts = "running", job.attempts + 1
+                job.locked_until = now + self.lease
+                claim = Claim(job.id, job.kind, job.attempts)
+                session.commit()
+                return claim
+
+    def execute(self, claim: Claim, now: datetime) -> None:
+        """Run a claimed job's handler and mark it done in the same transaction."""
+        error: str | None = None
+        callbacks: list[Callable[[], None]] = []
+        with self.db.write() as session:
+            job = self._held(session, claim)
+            if job is None:
+                log.warning("job %s (%s) was taken over after its lease expired; skipped",
+                            claim.job_id, claim.kind)
+                return
+            handler = self.handlers.get(job.kind)
+            if handler is None:
+                self._bury(session, job, f"No handler for job kind '{job.kind}': this "
+                           "worker does not know it (misspelt kind, or a newer version "
+                           "queued it). Re-queue it once a worker that knows it runs.")
+                session.commit()
+                return
+            session.info["after_commit"], session.info["now"] = callbacks, now
+            try:
+                handler(session, dict(job.payload), now)
+                job.status, job.locked_until, job.last_error = "done", None, None
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                callbacks.clear()
+                error = _describe(exc)
+                log.warning("job %s (%s) attempt %s failed: %s", claim.job_id, claim.kind,
+                            claim.attempt, error, exc_info=True)
+            finally:
+                session.info.pop("after_commit", None)
+                session.info.pop("now", None)
+        if error is not None:
+            self._fail(claim, error, now)
+            return
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # best effort (live events); the job's work is committed
+                log.exception("after-commit callback of job %s failed", claim.job_id)
+
+    def _held(self, session: Session, claim: Claim) -> OutboxJob | None:
+        """The job, locked, if this claim still holds it."""
+        job = session.get(OutboxJob, claim.job_id,
+                          with_for_update=self.db.dialect == "postgresql")
+        if job is None or job.status != "running" or job.attempts != claim.attempt:
+            return None
+        return job
+
+    def _fail(self, claim: Claim, error: str, now: datetime) -> None:
+        with self.db.write() as session:
+            job = self._held(session, claim)
+            if job is None:
+                return
+            if job.attempts >= job.max_attempts:
+                self._bury(session, job, error)
+            else:
+                job.status, job.locked_until, job.last_error = "failed", None, error
+                job.run_after = now + backoff(job.attempts, base=self.backoff_base,
+                                              cap=self.backoff_cap)
+            session.commit()
+
+    def _bury(self, session: Session, job: OutboxJob, error: str) -> None:
+        """Mark a job dead (it will not run again by itself) and tell its dead handler."""
+        job.status, job.locked_until, job.last_error = "dead", None, error[:MAX_ERROR_CHARS]
+        log.error("job %s (%s) is dead after %s attempt(s): %s", job.id, job.kind,
+                  job.attempts, error)
+        on_dead = self.on_dead.get(job.kind)
+        if on_dead is None:
+            return
+        try:
+            with session.begin_nested():
+                on_dead(session, dict(job.payload), job.last_error)
+        except Exception:
+            log.exception("dead-letter handler of job %s (%s) failed", job.id, job.kind)
+
+    # -- periodic work ----------------------------------------------------------------------
+
+    def schedule_periodic(self, now: datetime) -> None:
+        """Queue each periodic job once for the current slot, whichever worker comes first."""
+        due = [(p, slot_of(now, p.every)) for p in self.periodic
+               if self._scheduled.get(p.kind) != slot_of(now, p.every)]
+        if not due:
+            return
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        with self.db.write() as session:
+            for task, slot in due:
+                stamp = slot.isoformat()
+                session.execute(
+                    insert(OutboxJob).values(
+                        kind=task.kind, payload={"slot": stamp},
+                        dedupe_key=f"{task.kind}@{stamp}", run_after=slot,
+                        max_attempts=task.max_attempts)
+                    .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+            session.commit()
+        for task, slot in due:
+            self._scheduled[task.kind] = slot
+
+    # -- the background thread --------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Poll for due jobs in a daemon thread (about every `poll_seconds`, or on wake())."""
+        if self.is_running:
+            return
+        self._listen()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="pasokh-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the job in hand and stop the thread."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._unlisten()
+
+    def wake(self) -> None:
+        """Look for due jobs now instead of at the next poll."""
+        self._wake.set()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no job is due or running (tests); False if `timeout` passed first.
+
+        Without the thread, runs the due jobs in the caller's thread instead.
+        """
+        if not self.is_running:
+            self.run_until_idle()
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._idle:
+                busy = self._active > 0
+            if not busy and not self._pending(utcnow()):
+                return True
+            self.wake()
+            with self._idle:
+                self._idle.wait(0.02)
+        return False
+
+    def _pending(self, now: datetime) -> bool:
+        with self.db.read() as session:
+            return session.scalar(select(OutboxJob.id).where(or_(
+                and_(OutboxJob.status.in_(RETRYABLE), OutboxJob.run_after <= now),
+                OutboxJob.status == "running")).limit(1)) is not None
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            with self._idle:
+                self._active += 1
+            ran = 0
+            try:
+                ran = self.run_due()
+            except Exception:  # the database went away, a lock timed out...: keep polling
+                log.exception("the job runner's pass failed; retrying at the next poll")
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+            if ran == 0:
+                self._wake.wait(self.poll_seconds)
+
+    # Jobs queued by this process wake the runner on commit, so a reply leaves at once
+    # instead of at the next poll. Other processes' jobs are found by polling.
+    def _listen(self) -> None:
+        if self._listening:
+            return
+        for factory in (self.db.writer, self.db.reader):
+            event.listen(factory, "after_flush", _note_jobs)
+            event.listen(factory, "after_commit", self._after_commit)
+        self._listening = True
+
+    def _unlisten(self) -> None:
+        if not self._listening:
+            return
+        for factory in (self.db.writer, self.db.reader):
+            event.remove(factory, "after_flush", _note_jobs)
+            event.remove(factory, "after_commit", self._after_commit)
+        self._listening = False
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("jobs_queued", False):
+            self.wake()
+
+
+def _note_jobs(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, OutboxJob) for obj in session.new):
+        session.info["jobs_queued"] = True
+
+
+__all__ = ["Claim", "DeadHandler", "Handler", "JobRunner", "Periodic", "backoff",
+           "run_after_commit", "slot_of"]
