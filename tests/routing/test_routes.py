@@ -54,6 +54,7 @@ def test_a_routed_message_shows_its_rule_and_clock(client: TestClient, world: Wo
     })
     assert posted.status_code == 201, posted.text
     conversation_id = posted.json()["conversation_id"]
+    client.app.state.jobs.wait_idle()  # routing runs after the acknowledgement
     clock = client.get(f"/api/v1/sla/conversations/{conversation_id}",
                        headers=world.auth("agent"))
     assert clock.status_code == 200, clock.text
