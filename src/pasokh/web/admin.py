@@ -1,4 +1,4 @@
-"""Supervisor pages: the people and teams of the workspace, reply templates, settings."""
+"""Supervisor pages: the overview (people, teams, reply templates) and the section routers."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from pasokh.replies.models import ReplyTemplate
 from pasokh.replies.service import VARIABLES
 from pasokh.types import CATEGORIES
 from pasokh.users.models import Team, TeamMember, User
+from pasokh.web import admin_rules
 from pasokh.web.auth import authenticate
 from pasokh.web.pages import _context, templates
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
 SUPERVISORS = ("admin", "supervisor")
+for _section in (admin_rules,):
+    router.include_router(_section.router)
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -51,5 +54,6 @@ def admin_page(request: Request) -> Response:
                  workspace_name=workspace.name if workspace else "", people=people,
                  teams=teams, teams_of=teams_of, members_of=members_of,
                  names={u.id: u.name for u in people}, reply_templates=reply_templates,
-                 categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token),
+                 categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token,
+                 section="overview"),
     )
