@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from pasokh.errors import Forbidden, PasokhError
+from pasokh.i18n import local_digits
 from pasokh.security import same
 from pasokh.web.auth import Principal, authenticate
 from pasokh.web.errors import _sentence
@@ -31,6 +32,9 @@ from pasokh.workspaces.models import Workspace
 ADMINS = ("admin",)
 SUPERVISORS = ("admin", "supervisor")
 Values = dict[str, Any]
+# Weekdays in the order a reader expects them (keys 0 = Monday … 6 = Sunday, as stored):
+# the Iranian week starts on Saturday.
+WEEK = {"fa": ("5", "6", "0", "1", "2", "3", "4"), "en": ("0", "1", "2", "3", "4", "5", "6")}
 
 
 async def _form(request: Request) -> FormData:
@@ -111,7 +115,8 @@ def whole_number(text: str, locale: str, label: str, *, low: int, high: int) -> 
     """An integer in [low, high] from a text field, or a FormError naming the field."""
     value = latin(text)
     if not re.fullmatch(r"\d{1,9}", value) or not low <= int(value) <= high:
-        raise FormError(word(locale, "bad_number").format(field=label, low=low, high=high))
+        raise FormError(word(locale, "bad_number").format(
+            field=label, low=local_digits(str(low), locale), high=local_digits(str(high), locale)))
     return int(value)
 
 
