@@ -49,3 +49,16 @@ def test_smoke_teams(client, world):
     r = client.post(f"/admin/agents/{sid}", data={"csrf": csrf, "capacity": "0"}); assert r.status_code == 422; print(re.findall(r'role="alert">.*?</div>', r.text, re.S))
     r = client.post(f"/admin/agents/{sid}/presence", data={"csrf": csrf, "presence": "online"}, follow_redirects=False); assert r.status_code == 303, r.text
     r = client.get("/admin/agents"); print(r.text[r.text.index('<table'):][:2500])
+
+def test_smoke_users(client, world):
+    login(client, world, "maryam")
+    r = client.get("/admin/users"); assert r.status_code == 200, r.text
+    csrf = csrf_of(r.text)
+    r = client.post("/admin/users", data={"csrf": csrf, "name": "Ali", "email": "ali@x.example", "password": "long-password", "role": "agent", "locale": "en"}, follow_redirects=False); assert r.status_code == 303, r.text
+    r = client.post("/admin/users", data={"csrf": csrf, "name": "Ali", "email": "ali@x.example", "password": "long-password", "role": "agent", "locale": "en"}); assert r.status_code == 422; print(re.findall(r'role="alert">.*?</div>', r.text, re.S))
+    r = client.post(f"/admin/users/{world.users['maryam']}/role", data={"csrf": csrf, "role": "agent"}); assert r.status_code == 409; print(re.findall(r'role="alert">.*?</div>', r.text, re.S))
+    r = client.post(f"/admin/users/{world.users['sara']}/deactivate", data={"csrf": csrf}, follow_redirects=False); assert r.status_code == 303
+    r = client.get("/admin/workspace"); assert r.status_code == 200, r.text
+    r = client.post("/admin/workspace", data={"csrf": csrf, "name": "نارنج", "default_locale": "en", "technical_handling": "invite_private", "survey_enabled": "1", "survey_kind": "nps", "survey_delay": "30", "survey_window": "48", "survey_channels": ["telegram"]}, follow_redirects=False); assert r.status_code == 303, r.text
+    r = client.post("/admin/workspace", data={"csrf": csrf, "name": "نارنج", "default_locale": "en", "technical_handling": "invite_private", "survey_kind": "xyz", "survey_delay": "30", "survey_window": "48"}); assert r.status_code == 422; print(re.findall(r'role="alert">.*?</div>', r.text, re.S))
+    r = client.get("/admin/workspace"); print(r.text[r.text.index('<form method="post" action="/admin/workspace"'):][:3000])

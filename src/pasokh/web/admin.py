@@ -13,14 +13,14 @@ from pasokh.replies.models import ReplyTemplate
 from pasokh.replies.service import VARIABLES
 from pasokh.types import CATEGORIES
 from pasokh.users.models import Team, TeamMember, User
-from pasokh.web import admin_rules, admin_sla, admin_teams
+from pasokh.web import admin_people, admin_rules, admin_sla, admin_teams
 from pasokh.web.auth import authenticate
 from pasokh.web.pages import _context, templates
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
 SUPERVISORS = ("admin", "supervisor")
-for _section in (admin_rules, admin_sla, admin_teams):
+for _section in (admin_people, admin_teams, admin_rules, admin_sla):
     router.include_router(_section.router)
 
 
