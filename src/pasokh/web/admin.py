@@ -8,18 +8,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from pasokh.errors import Forbidden
 from pasokh.replies.models import ReplyTemplate
 from pasokh.replies.service import VARIABLES
 from pasokh.types import CATEGORIES
 from pasokh.users.models import Team, TeamMember, User
 from pasokh.web import admin_people, admin_rules, admin_sla, admin_teams
-from pasokh.web.auth import authenticate
+from pasokh.web.forms import SUPERVISORS, gate
 from pasokh.web.pages import _context, templates
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
-SUPERVISORS = ("admin", "supervisor")
 for _section in (admin_people, admin_teams, admin_rules, admin_sla):
     router.include_router(_section.router)
 
@@ -27,9 +25,7 @@ for _section in (admin_people, admin_teams, admin_rules, admin_sla):
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> Response:
     """The workspace at a glance for supervisors; templates are edited here."""
-    principal = authenticate(request)
-    if principal.user_id is None or principal.role not in SUPERVISORS:
-        raise Forbidden("This page is for supervisors and admins.")
+    principal = gate(request, SUPERVISORS)
     ws_id = principal.workspace_id
     with request.app.state.db.read() as session:
         workspace = session.get(Workspace, ws_id)
