@@ -165,7 +165,6 @@ def test_rules_are_reordered_and_defaults_stay_last(client: TestClient, world: W
     client.post(f"/admin/rules/{ids['الف']}/move", data={"direction": "down", "csrf": csrf})
     client.post(f"/admin/rules/{ids['همه']}/move", data={"direction": "up", "csrf": csrf})
     assert order() == ["پ", "الف", "ب", "همه"]
-    assert "کانال" not in client.get("/admin/rules").text.split("همه")[-1][:0]
     deleted = client.post(f"/admin/rules/{ids['ب']}/delete", data={"csrf": csrf},
                           follow_redirects=False)
     assert deleted.headers["location"] == "/admin/rules?done=deleted"
