@@ -56,7 +56,7 @@ def test_a_supervisor_makes_a_rule_and_the_next_message_follows_it(
     page.fill("#tags", "مالی، refund")
     page.click("#save-rule")
     page.wait_for_url(re.compile(r".*/admin/rules\?done=created$"))
-    summary = page.inner_text("#rules tbody tr .rule-summary")
+    summary = re.sub("[\u2066-\u2069]", "", page.inner_text("#rules tbody tr .rule-summary"))
     assert "«بازپرداخت» یا «refund»" in summary and "تیم مالی" in summary
     shot(page, "rules", "fa")
     pushed = live.push("سلام، بازپرداخت پولم کی انجام میشه؟ هفته پیش مرجوع کردم", "visitor-r")
@@ -70,8 +70,9 @@ def test_a_supervisor_makes_a_rule_and_the_next_message_follows_it(
     page.wait_for_selector(f'#inbox tr[data-id="{pushed["conversation_id"]}"]')
 
 
-def test_the_calendar_in_persian_is_rtl_with_jalali_dates(live: Live,
-                                                          page: Any) -> None:  # noqa: F811
+def test_the_calendar_in_persian_is_rtl_with_jalali_dates(
+    live: Live, page: Any  # noqa: F811
+) -> None:
     log_in(page, live, "reza")
     page.goto(f"{live.base}/admin/calendar")
     assert page.get_attribute("html", "dir") == "rtl"

@@ -39,6 +39,11 @@ PHRASES = {"categories": ("sum_category", ""), "priorities": ("sum_priority", ""
            "channels": ("sum_channel", "ch_")}
 
 
+def _iso(text: str) -> str:
+    """Admin-entered words isolated, so «کارت» keeps its quotes in an English sentence."""
+    return f"\u2068{text}\u2069"
+
+
 def summary(rule: RoutingRule, team_names: dict[int, str], locale: str) -> str:
     """What a rule does, in one sentence of the reader's language."""
     def w(key: str) -> str:
@@ -55,18 +60,19 @@ def summary(rule: RoutingRule, team_names: dict[int, str], locale: str) -> str:
             parts.append(w(f"sum_{name}_{'yes' if cond[key] else 'no'}"))
     if cond.get("keywords"):
         parts.append(w("sum_keywords").format(
-            v=w("sum_or").join(f"«{k}»" for k in cond["keywords"])))
+            v=w("sum_or").join(f"«{_iso(k)}»" for k in cond["keywords"])))
     if parts:
         head = f"{w('sum_if')} {w('sum_and').join(parts)}"
     else:
         head = w("sum_else") if rule.is_default else w("sum_everything")
     team = team_names.get(rule.team_id) if rule.team_id else None
-    effects = [w("sum_team").format(v=team) if team else w("sum_any_team"),
+    effects = [w("sum_team").format(v=_iso(team)) if team else w("sum_any_team"),
                w(f"handling_{rule.handling}")]
     if rule.priority_override:
         effects.append(w("sum_priority_to").format(v=w(rule.priority_override)))
     if rule.tags:
-        effects.append(w("sum_tags").format(v=", ".join(rule.tags)))
+        effects.append(w("sum_tags").format(v=("، " if locale == "fa" else ", ")
+                                            .join(_iso(t) for t in rule.tags)))
     arrow, sep = ("←", "؛ ") if locale == "fa" else ("→", "; ")
     tail = f" {w('sum_inactive')}" if not rule.is_active else ""
     return f"{head} {arrow} {sep.join(effects)}{tail}"

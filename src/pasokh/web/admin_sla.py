@@ -139,6 +139,16 @@ def holiday_from(v: Values, locale: str) -> HolidayCreate:
     return HolidayCreate(day=day, name=name[:200])
 
 
+def holiday_name(name: str, kind: str, locale: str) -> str:
+    """A shipped holiday's name in the reader's language ("نوروز / Nowruz" holds both)."""
+    if kind == "custom":
+        return name
+    side = 0 if locale == "fa" else 1
+    parts = [p.split(" / ") for p in name.split("؛ ")]
+    return ("، " if locale == "fa" else "; ").join(
+        p[side] if len(p) == 2 else " / ".join(p) for p in parts)
+
+
 def _calendar_page(request: Request, principal: Any, *, cal_v: Values | None = None,
                    cal_error: str = "", hol_v: Values | None = None, hol_error: str = "",
                    status: int = 200) -> Response:
@@ -157,7 +167,8 @@ def _calendar_page(request: Request, principal: Any, *, cal_v: Values | None = N
                       hol_v=hol_v or {}, hol_error=hol_error, holidays=holidays,
                       week=WEEK.get(principal.locale, WEEK["en"]), zones=ZONES,
                       unverified=UNVERIFIED, day=lambda d: i18n.format_date(d, principal.locale),
-                      jalali=i18n.jalali_date)
+                      jalali=i18n.jalali_date,
+                      holiday_name=lambda h: holiday_name(h.name, h.kind, principal.locale))
 
 
 @router.get("/admin/calendar", response_class=HTMLResponse)

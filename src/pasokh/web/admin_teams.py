@@ -165,7 +165,7 @@ def _hours_text(working_hours: list[Any], locale: str) -> str:
         return word(locale, "always")
     by_day: dict[str, list[str]] = defaultdict(list)
     for weekday, start, end in working_hours:
-        by_day[str(weekday)].append(f"{start}-{end}")
+        by_day[str(weekday)].append(f"\u2066{start}-{end}\u2069")  # isolated: reads 08-17 in RTL
     sep = "، " if locale == "fa" else ", "
     return sep.join(f"{word(locale, 'wd_' + k)} {' '.join(by_day[k])}"
                     for k in WEEK.get(locale, WEEK["en"]) if k in by_day)

@@ -10,16 +10,23 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "admin_menu": "بخش‌های تنظیمات",
         "pages_need_person": "این صفحه‌ها برای افراد است؛ با ایمیل و گذرواژه وارد شوید.",
         "only_admins": (
-            "این صفحه فقط برای مدیران است؛ اگر به آن نیاز دارید از مدیر فضای کاری بخواهید."
+            "این صفحه فقط برای مدیران است؛ اگر به آن نیاز دارید از مدیر فضای کاری "
+            "بخواهید."
         ),
         "only_supervisors": (
-            "این صفحه فقط برای سرپرستان و مدیران است؛ اگر به آن نیاز دارید از سرپرست خود "
-            "بخواهید."
+            "این صفحه فقط برای سرپرستان و مدیران است؛ اگر به آن نیاز دارید از "
+            "سرپرست خود بخواهید."
         ),
         "form_expired": "فرم منقضی شده است؛ صفحه را دوباره بارگذاری کنید و دوباره بفرستید.",
         "bad_number": "«{field}» باید عددی صحیح از {low} تا {high} باشد.",
-        "bad_hours": "«{field}»: «{value}» بازهٔ زمانی درستی نیست؛ مانند ۰۸:۰۰-۱۷:۰۰ بنویسید.",
-        "bad_date": "«{value}» تاریخ درستی نیست؛ مانند ۱۴۰۵/۰۱/۱۵ یا 2026-04-04 بنویسید.",
+        "bad_hours": (
+            "«{field}»: «\u2066{value}\u2069» بازهٔ زمانی درستی نیست؛ مانند \u2066۰۸:۰۰-۱۷:۰۰\u2069 "
+            "بنویسید."
+        ),
+        "bad_date": (
+            "«{value}» تاریخ درستی نیست؛ مانند \u2066۱۴۰۵/۰۱/۱۵\u2069 یا \u20662026-04-04\u2069 "
+            "بنویسید."
+        ),
         "need_name": "نام را بنویسید.", "bad_choice": "گزینهٔ «{value}» برای «{field}» معتبر نیست.",
         "done_saved": "ذخیره شد.", "done_created": "ساخته شد.", "done_deleted": "حذف شد.",
         "done_moved": "ترتیب تغییر کرد.", "could_not_save": "ذخیره نشد", "new_user": "کاربر تازه",
@@ -32,8 +39,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "skills": "مهارت‌ها", "capacity": "ظرفیت (واحد)",
         "channel_weights": "وزن هر گفت‌وگو بر پایهٔ کانال", "working_hours": "ساعت‌های کاری",
         "working_hours_hint": (
-            "مانند ۰۸:۰۰-۱۷:۰۰؛ چند بازه را با ویرگول جدا کنید؛ خالی = کار نمی‌کند. اگر همهٔ "
-            "روزها خالی باشند، هر زمان که آنلاین است."
+            "مانند \u2066۰۸:۰۰-۱۷:۰۰\u2069؛ چند بازه را با ویرگول جدا کنید؛ خالی = کار "
+            "نمی‌کند. اگر همهٔ روزها خالی باشند، هر زمان که آنلاین است."
         ),
         "presence": "حضور", "online": "آنلاین", "away": "غایب", "offline": "آفلاین",
         "set_presence": "تغییر حضور", "you": "شما", "bad_email": "نشانی ایمیل درست نیست.",
@@ -41,8 +48,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "weights_hint": "خالی = مقدار پیش‌فرض که کم‌رنگ نوشته شده", "default": "پیش‌فرض",
         "always": "هر زمان", "new_rule": "قاعدهٔ تازه", "rule": "قاعده", "order": "ترتیب",
         "first_match_wins": (
-            "قاعده‌ها به همین ترتیب آزموده می‌شوند و نخستین قاعدهٔ منطبق برنده است؛ قاعدهٔ "
-            "پیش‌فرض همیشه آخر است."
+            "قاعده‌ها به همین ترتیب آزموده می‌شوند و نخستین قاعدهٔ منطبق برنده است؛"
+            " قاعدهٔ پیش‌فرض همیشه آخر است."
         ),
         "conditions": "شرط‌ها",
         "conditions_hint": "همهٔ شرط‌های داده‌شده باید برقرار باشند؛ شرط خالی یعنی «هر چه باشد».",
@@ -50,7 +57,7 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "priorities": "اولویت‌ها", "sentiments": "احساس‌ها", "languages": "زبان‌ها",
         "channels": "کانال‌ها", "categories": "دسته‌ها", "is_public": "پیام عمومی",
         "is_vip": "مشتری ویژه", "keywords": "کلیدواژه‌ها",
-        "keywords_hint": "با ویرگول یا خط تازه جدا کنید؛ «كارت» با «کارت» یکی است.",
+        "keywords_hint": "با ویرگول یا خط تازه جدا کنید؛ ي و ك عربی با ی و ک فارسی یکی است.",
         "team_target": "تیم", "no_team": "بدون تیم (نخستین تیمی که مهارتش می‌خورد)",
         "priority_override": "اولویت تازه", "keep_priority": "بدون تغییر", "tags": "برچسب‌ها",
         "tags_hint": "با ویرگول جدا کنید", "handling": "شیوهٔ رسیدگی",
@@ -63,16 +70,20 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "first_response": "نخستین پاسخ", "next_response": "پاسخ بعدی", "resolution": "حل",
         "warn_at": "هشدار در (٪)", "minutes": "دقیقه", "hours_unit": "ساعت",
         "sla_hint": (
-            "زمان‌ها به وقت کاری تقویم فضای کاری شمرده می‌شوند؛ سیاست تازه برای ساعت‌هایی است"
-            " که از این پس آغاز می‌شوند."
+            "زمان‌ها به وقت کاری تقویم فضای کاری شمرده می‌شوند؛ سیاست تازه برای "
+            "ساعت‌هایی است که از این پس آغاز می‌شوند."
         ),
         "weekly_hours": "ساعت‌های کاری هفته",
-        "weekly_hint": "مانند ۰۸:۰۰-۱۷:۰۰؛ چند بازه را با ویرگول جدا کنید؛ خالی = تعطیل.",
+        "weekly_hint": (
+            "مانند \u2066۰۸:۰۰-۱۷:۰۰\u2069؛ چند بازه را با ویرگول جدا کنید؛ خالی = تعطیل."
+        ),
         "calendar_name": "نام تقویم", "holidays": "تعطیلات", "day": "روز", "date": "تاریخ",
         "kind": "گونه", "kind_solar": "خورشیدی (ثابت)", "kind_lunar": "قمری",
         "kind_custom": "افزوده‌شده", "shipped": "پیش‌فرض",
         "unverified": "تاریخ محاسبه‌شده؛ با تقویم رسمی بسنجید", "add_holiday": "افزودن تعطیلی",
-        "date_hint": "تاریخ خورشیدی مانند ۱۴۰۵/۰۱/۱۵ یا میلادی مانند 2026-04-04",
+        "date_hint": (
+            "تاریخ خورشیدی مانند \u2066۱۴۰۵/۰۱/۱۵\u2069 یا میلادی مانند \u20662026-04-04\u2069"
+        ),
         "holiday_name": "مناسبت", "no_holidays": "تعطیلی ثبت نشده است.", "wd_0": "دوشنبه",
         "wd_1": "سه‌شنبه", "wd_2": "چهارشنبه", "wd_3": "پنجشنبه", "wd_4": "جمعه", "wd_5": "شنبه",
         "wd_6": "یکشنبه", "default_language": "زبان پیش‌فرض",
@@ -101,8 +112,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "pages_need_person": "Pages are for people; log in with your e-mail and password.",
         "only_admins": "This page is for admins only; ask your workspace admin if you need it.",
         "only_supervisors": (
-            "This page is for supervisors and admins only; ask your supervisor if you need "
-            "it."
+            "This page is for supervisors and admins only; ask your supervisor if "
+            "you need it."
         ),
         "form_expired": "The form expired; reload the page and send it again.",
         "bad_number": "'{field}' must be a whole number from {low} to {high}.",
@@ -122,8 +133,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "channel_weights": "Units one conversation costs, per channel",
         "working_hours": "Working hours",
         "working_hours_hint": (
-            "Like 08:00-17:00; separate several spans with commas; empty = not working. All "
-            "days empty = whenever online."
+            "Like 08:00-17:00; separate several spans with commas; empty = not "
+            "working. All days empty = whenever online."
         ),
         "presence": "Presence", "online": "Online", "away": "Away", "offline": "Offline",
         "set_presence": "Set presence", "you": "you",
@@ -131,8 +142,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "weights_hint": "empty = the default shown in grey", "default": "default",
         "always": "whenever online", "new_rule": "New rule", "rule": "Rule", "order": "Order",
         "first_match_wins": (
-            "Rules are tried in this order and the first that matches wins; default rules "
-            "always come last."
+            "Rules are tried in this order and the first that matches wins; default"
+            " rules always come last."
         ),
         "conditions": "Conditions",
         "conditions_hint": "All given conditions must hold; an empty condition means 'any'.",
@@ -141,7 +152,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "channels": "Channels", "categories": "Categories", "is_public": "Public post",
         "is_vip": "VIP customer", "keywords": "Keywords",
         "keywords_hint": (
-            "Separate with commas or new lines; Arabic and Persian letter forms match."
+            "Separate with commas or new lines; Arabic and Persian letter forms "
+            "match."
         ),
         "team_target": "Team", "no_team": "No team (the first team whose skills fit)",
         "priority_override": "New priority", "keep_priority": "unchanged", "tags": "Tags",
@@ -155,8 +167,8 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "next_response": "Next response", "resolution": "Resolution", "warn_at": "Warn at (%)",
         "minutes": "minutes", "hours_unit": "hours",
         "sla_hint": (
-            "Times count business time of the workspace calendar; a change applies to clocks "
-            "started from now on."
+            "Times count business time of the workspace calendar; a change applies "
+            "to clocks started from now on."
         ),
         "weekly_hours": "Weekly hours",
         "weekly_hint": "Like 08:00-17:00; separate several spans with commas; empty = closed.",
