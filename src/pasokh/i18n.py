@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from persiantools import digits
-from persiantools.jdatetime import JalaliDateTime
+from persiantools.jdatetime import JalaliDate, JalaliDateTime
 
 WORDS: dict[str, dict[str, str]] = {
     "fa": {
@@ -77,3 +78,34 @@ def format_duration(seconds: float, locale: str) -> str:
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "",
              f"{mins}m" if mins and not days else ""]
     return " ".join(p for p in parts if p) or "<1m"
+
+
+def format_date(value: date, locale: str) -> str:
+    """A calendar day: «شنبه ۱ فروردین ۱۴۰۵» in fa, "Sat 2026-03-21" in en."""
+    if locale == "fa":
+        jalali = JalaliDate(value)  # type: ignore[no-untyped-call]
+        text = f"{jalali.strftime('%A', locale='fa')} {jalali.day} " \
+               f"{jalali.strftime('%B', locale='fa')} {jalali.year}"
+        return str(digits.en_to_fa(text))
+    return value.strftime("%a %Y-%m-%d")
+
+
+def jalali_date(value: date) -> str:
+    """The Jalali day in Latin letters, e.g. "1 Farvardin 1405" (a hint beside English)."""
+    jalali = JalaliDate(value)  # type: ignore[no-untyped-call]
+    return f"{jalali.day} {jalali.strftime('%B', locale='en')} {jalali.year}"
+
+
+_DAY = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
+
+
+def parse_day(text: str) -> date:
+    """A date typed by a person: Jalali (1405/01/15) or Gregorian (2026-04-04), any digits."""
+    found = _DAY.match(digits.fa_to_en(digits.ar_to_fa(text.strip())))
+    if not found:
+        raise ValueError(f"'{text[:40]}' is not a date")
+    year, month, day = (int(g) for g in found.groups())
+    if year < 1700:  # a Jalali year (1405 is 2026); Gregorian years here are ≥ 1700
+        result: date = JalaliDate(year, month, day).to_gregorian()  # type: ignore[no-untyped-call]
+        return result
+    return date(year, month, day)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasokh.errors import Conflict, NotFound, Unprocessable
@@ -21,6 +21,7 @@ from pasokh.routing.models import (
     SlaPolicy,
     TeamSkill,
 )
+from pasokh.routing.schemas import AgentProfileUpdate, CalendarUpdate, RuleCreate, TeamUpdate
 from pasokh.types import PRIORITIES
 from pasokh.users.models import Team, TeamMember, User
 
@@ -207,3 +208,89 @@ def get_profile(*, session: Session, workspace_id: int, user_id: int) -> AgentPr
         session.flush()
     return profile
 
+
+
+# --- used by the supervisor pages (web/admin_*.py); the API's handlers do the same inline ----
+
+def do_save_rule(*, session: Session, workspace_id: int, rule: RoutingRule | None,
+                 data: RuleCreate) -> RoutingRule:
+    """Create (rule=None) or replace a routing rule from validated fields."""
+    check_rule_target(session=session, workspace_id=workspace_id, team_id=data.team_id,
+                      handling=data.handling, priority_override=data.priority_override)
+    if rule is None:
+        rule = RoutingRule(workspace_id=workspace_id)
+        session.add(rule)
+    for field, value in data.model_dump(exclude={"conditions"}).items():
+        setattr(rule, field, value)
+    rule.conditions = data.conditions.model_dump(exclude_defaults=True)
+    session.flush()
+    return rule
+
+
+def ordered_rules(*, session: Session, workspace_id: int) -> list[RoutingRule]:
+    """The rules in the order routing tries them: by position, defaults last."""
+    return list(session.scalars(select(RoutingRule)
+                                .where(RoutingRule.workspace_id == workspace_id)
+                                .order_by(RoutingRule.is_default, RoutingRule.position,
+                                          RoutingRule.id)))
+
+
+def next_rule_position(*, session: Session, workspace_id: int) -> int:
+    """A position after every existing rule."""
+    top = session.scalar(select(func.max(RoutingRule.position))
+                         .where(RoutingRule.workspace_id == workspace_id))
+    return (top or 0) + 10
+
+
+def do_move_rule(*, session: Session, workspace_id: int, rule_id: int, offset: int) -> None:
+    """Move a rule `offset` places earlier (<0) or later (>0) among its kind; renumber 10, 20…"""
+    rules = ordered_rules(session=session, workspace_id=workspace_id)
+    rule = get_rule(session=session, workspace_id=workspace_id, rule_id=rule_id)
+    # Default rules are tried last whatever their position: they move among themselves.
+    group = [r for r in rules if r.is_default == rule.is_default]
+    index = group.index(rule)
+    group.insert(max(0, min(len(group) - 1, index + offset)), group.pop(index))
+    for number, row in enumerate(group, start=1):
+        row.position = number * 10
+    session.flush()
+
+
+def do_rename_team(*, session: Session, team: Team, name: str) -> None:
+    """Rename a team; Conflict when another team has the name."""
+    clash = session.scalar(select(Team.id).where(Team.workspace_id == team.workspace_id,
+                                                 Team.name == name, Team.id != team.id))
+    if clash is not None:
+        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.")
+    team.name = name
+    session.flush()
+
+
+def do_set_team_skills(*, session: Session, team: Team, data: TeamUpdate) -> None:
+    """Set what a team handles and, when given, who is in it."""
+    skill = team_skill(session=session, team=team)
+    skill.categories, skill.languages = list(data.categories), list(data.languages)
+    skill.channel_kinds = list(data.channel_kinds)
+    if data.member_ids is not None:
+        do_set_members(session=session, team=team, user_ids=data.member_ids)
+    session.flush()
+
+
+def do_update_profile(*, session: Session, profile: AgentProfile,
+                      data: AgentProfileUpdate) -> None:
+    """Set an agent's skills, languages, capacity, channel weights and working hours."""
+    values = data.model_dump()
+    values["working_hours"] = [list(h) for h in data.working_hours]
+    for field, value in values.items():
+        setattr(profile, field, value)
+    session.flush()
+
+
+def do_set_calendar(*, session: Session, workspace_id: int, data: CalendarUpdate
+                    ) -> BusinessCalendar:
+    """Replace the working week, zone and name of the workspace's calendar."""
+    weekly = {k: [list(span) for span in v] for k, v in data.weekly_hours.items()}
+    check_calendar(timezone=data.timezone, weekly_hours=weekly)
+    cal = do_ensure_calendar(session=session, workspace_id=workspace_id)
+    cal.name, cal.timezone, cal.weekly_hours = data.name, data.timezone, weekly
+    session.flush()
+    return cal

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pasokh.audit.service import do_audit
 from pasokh.customers.identity import normalise_email
 from pasokh.db import utcnow
-from pasokh.errors import Conflict, Unauthorized, Unprocessable
+from pasokh.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from pasokh.security import hash_password, new_token, token_hash, verify_password
 from pasokh.types import ROLES
 from pasokh.users.models import Team, TeamMember, User, UserSession
-from pasokh.workspaces.models import Workspace
+from pasokh.workspaces.models import ApiToken, Workspace
 
 MIN_PASSWORD = 8
 
@@ -92,3 +92,57 @@ def get_session_user(*, session: Session, secret: str) -> tuple[User, UserSessio
 def do_close_session(*, session: Session, secret: str) -> None:
     """Log out: forget the session."""
     session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(secret)))
+
+
+def get_user(*, session: Session, workspace_id: int, user_id: int) -> User:
+    """One person of the workspace, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None or user.workspace_id != workspace_id:
+        raise NotFound(f"User {user_id} does not exist in this workspace.")
+    return user
+
+
+def _check_not_last_admin(session: Session, user: User, doing: str) -> None:
+    if user.role != "admin" or not user.is_active:
+        return
+    others = session.scalar(select(func.count()).select_from(User).where(
+        User.workspace_id == user.workspace_id, User.role == "admin",
+        User.is_active.is_(True), User.id != user.id))
+    if not others:
+        raise Conflict(f"{user.name} is the last active admin and cannot be {doing}; make "
+                       "someone else an admin first.")
+
+
+def do_set_role(*, session: Session, user: User, role: str, actor_user_id: int | None) -> None:
+    """Give `user` another role; the workspace always keeps one active admin."""
+    if role not in ROLES:
+        raise Unprocessable(f"Unknown role '{role[:20]}': choose one of {', '.join(ROLES)}.")
+    if role == user.role:
+        return
+    if role != "admin":
+        _check_not_last_admin(session, user, "demoted")
+    before, user.role = user.role, role
+    session.flush()
+    do_audit(session=session, workspace_id=user.workspace_id, action="user.role_changed",
+             target_type="user", target_id=user.id, actor_user_id=actor_user_id,
+             details={"from": before, "to": role})
+
+
+def do_set_active(*, session: Session, user: User, active: bool,
+                  actor_user_id: int | None) -> None:
+    """Deactivate (log out, revoke tokens) or reactivate a person; never the last admin."""
+    if active == user.is_active:
+        return
+    if not active:
+        if user.id == actor_user_id:
+            raise Conflict("You cannot deactivate yourself; ask another admin.")
+        _check_not_last_admin(session, user, "deactivated")
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                               ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))
+    user.is_active = active
+    session.flush()
+    do_audit(session=session, workspace_id=user.workspace_id,
+             action="user.activated" if active else "user.deactivated", target_type="user",
+             target_id=user.id, actor_user_id=actor_user_id)

@@ -1,4 +1,4 @@
-"""Supervisor pages: the people and teams of the workspace, reply templates, settings."""
+"""Supervisor pages: the overview (people, teams, reply templates) and the section routers."""
 
 from __future__ import annotations
 
@@ -8,25 +8,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from pasokh.errors import Forbidden
 from pasokh.replies.models import ReplyTemplate
 from pasokh.replies.service import VARIABLES
 from pasokh.types import CATEGORIES
 from pasokh.users.models import Team, TeamMember, User
-from pasokh.web.auth import authenticate
+from pasokh.web import admin_people, admin_rules, admin_sla, admin_teams
+from pasokh.web.forms import SUPERVISORS, gate
 from pasokh.web.pages import _context, templates
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
-SUPERVISORS = ("admin", "supervisor")
+for _section in (admin_people, admin_teams, admin_rules, admin_sla):
+    router.include_router(_section.router)
 
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> Response:
     """The workspace at a glance for supervisors; templates are edited here."""
-    principal = authenticate(request)
-    if principal.user_id is None or principal.role not in SUPERVISORS:
-        raise Forbidden("This page is for supervisors and admins.")
+    principal = gate(request, SUPERVISORS)
     ws_id = principal.workspace_id
     with request.app.state.db.read() as session:
         workspace = session.get(Workspace, ws_id)
@@ -51,5 +50,6 @@ def admin_page(request: Request) -> Response:
                  workspace_name=workspace.name if workspace else "", people=people,
                  teams=teams, teams_of=teams_of, members_of=members_of,
                  names={u.id: u.name for u in people}, reply_templates=reply_templates,
-                 categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token),
+                 categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token,
+                 section="overview"),
     )

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pasokh.errors import PasokhError, Unauthorized
+from pasokh.errors import Forbidden, NotFound, PasokhError, Unauthorized
 
 log = logging.getLogger("pasokh.web")
 
@@ -33,6 +33,16 @@ def _wants_html(request: Request) -> bool:
         "text/html" in request.headers.get("accept", "")
 
 
+def _error_page(request: Request, exc: PasokhError) -> Response:
+    """A page a browser can show: the sentence, in the person's language when known."""
+    from pasokh.web.pages import _context, templates
+
+    locale = getattr(request.state, "page_locale", "fa")
+    return templates.TemplateResponse(
+        request, "error.html", _context(request, locale, message=exc.message, code=exc.code),
+        status_code=exc.status_code)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into clear 4xx answers."""
 
@@ -40,6 +50,8 @@ def install(app: FastAPI) -> None:
     async def pasokh_error(request: Request, exc: PasokhError) -> Response:
         if isinstance(exc, Unauthorized) and _wants_html(request):
             return RedirectResponse("/login", status_code=303)
+        if isinstance(exc, (Forbidden, NotFound)) and _wants_html(request):
+            return _error_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pasokh import i18n
+from pasokh.web.admin_words import ADMIN_WORDS
 
 DESK_WORDS: dict[str, dict[str, str]] = {
     "fa": {
@@ -73,5 +74,6 @@ DESK_WORDS: dict[str, dict[str, str]] = {
 
 
 def word(locale: str, key: str) -> str:
-    """The desk's word for `key`, else the shared vocabulary's."""
-    return DESK_WORDS.get(locale, DESK_WORDS["en"]).get(key) or i18n.word(locale, key)
+    """The desk's (or the supervisor pages') word for `key`, else the shared vocabulary's."""
+    return (DESK_WORDS.get(locale, DESK_WORDS["en"]).get(key)
+            or ADMIN_WORDS.get(locale, ADMIN_WORDS["en"]).get(key) or i18n.word(locale, key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -98,3 +99,24 @@ def do_touch_token(*, session: Session, token_id: int) -> None:
     """Record that a token was used just now."""
     session.execute(update(ApiToken).where(ApiToken.id == token_id)
                     .values(last_used_at=utcnow()))
+
+
+def do_update_workspace(*, session: Session, workspace: Workspace, name: str,
+                        default_locale: str, settings: dict[str, dict[str, Any]],
+                        actor_user_id: int | None = None) -> None:
+    """Rename the workspace, set its default language and replace whole settings sections.
+
+    `settings` maps a section ("routing", "surveys"…) to its new value, already validated by
+    the owning domain; other sections are kept.
+    """
+    if default_locale not in ("fa", "en"):
+        raise Unprocessable("The default locale must be 'fa' or 'en'.")
+    if not name.strip():
+        raise Unprocessable("The workspace needs a name.")
+    workspace.name, workspace.default_locale = name.strip(), default_locale
+    # A new dict, so the JSON column sees the change.
+    workspace.settings = {**(workspace.settings or {}), **settings}
+    session.flush()
+    do_audit(session=session, workspace_id=workspace.id, action="workspace.updated",
+             target_type="workspace", target_id=workspace.id, actor_user_id=actor_user_id,
+             details={"sections": sorted(settings)})
