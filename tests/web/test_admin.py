@@ -451,6 +451,7 @@ def test_a_rule_made_on_the_page_routes_the_next_message(client: TestClient,
                                       "tags": "refund", "priority_override": "urgent",
                                       "handling": "ticket", "is_active": "1", "csrf": csrf})
     pushed = push(client, world, "سلام، بازپرداخت سفارشم کی انجام میشه؟", "v-refund")
+    client.app.state.jobs.wait_idle()  # routing runs after the acknowledgement
     clock = client.get(f"/api/v1/sla/conversations/{pushed['conversation_id']}",
                        headers=world.auth("agent")).json()
     assert clock["tags"] == ["refund"] and clock["priority"] == "urgent"

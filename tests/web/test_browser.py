@@ -55,6 +55,7 @@ class Live:
         response = httpx.post(self.base + "/api/v1/messages", json=body,
                               headers=self.world.auth("integration"), timeout=30)
         assert response.status_code == 201, response.text
+        self.app.state.jobs.run_until_idle()  # routing runs after the acknowledgement
         return dict(response.json())
 
 
