@@ -25,12 +25,12 @@ def enqueue(db: Database) -> Enqueue:
     def queue(kind: str, payload: dict[str, Any] | None = None, *, run_after: datetime = T,
               max_attempts: int | None = None) -> int:
         with db.write() as session:
-            job = do_enqueue(session=session, workspace_id=None, kind=kind,
-                             payload=payload or {}, run_after=run_after)
-            if max_attempts is not None:
-                job.max_attempts = max_attempts
+            job_id = do_enqueue(session=session, workspace_id=None, kind=kind,
+                                payload=payload or {}, run_after=run_after,
+                                max_attempts=max_attempts or 8)
             session.commit()
-            return job.id
+            assert job_id is not None
+            return job_id
 
     return queue
 

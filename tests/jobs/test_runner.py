@@ -51,9 +51,22 @@ def work() -> Work:
     return Work()
 
 
-@pytest.fixture
-def runner(db: Database, work: Work) -> JobRunner:
-    return JobRunner(db, {"record": work.record, "fail": work.fail})
+@pytest.fixture(params=["one by one", "batched"])
+def runner(db: Database, work: Work, request: pytest.FixtureRequest) -> JobRunner:
+    # Database-only kinds may run many to a transaction; the rules must not change.
+    batchable = ("record", "fail") if request.param == "batched" else ()
+    return JobRunner(db, {"record": work.record, "fail": work.fail}, batchable=batchable)
+
+
+def test_in_a_batch_a_failing_job_costs_the_others_nothing(db: Database, work: Work,
+                                                           enqueue: Enqueue) -> None:
+    runner = JobRunner(db, {"record": work.record, "fail": work.fail},
+                       batchable=("record", "fail"))
+    ids = [enqueue("record", {"n": 1}), enqueue("fail"), enqueue("record", {"n": 2})]
+    assert runner.run_due(now=T) == 3
+    assert [load(db, i).status for i in ids] == ["done", "failed", "done"]
+    assert load(db, ids[1]).run_after == T + 30 * SECOND
+    assert work.ran == [1, 2] and audits(db) == 2  # the failure's own write rolled back
 
 
 def test_a_job_runs_once_and_is_marked_done(db: Database, runner: JobRunner, work: Work,

@@ -18,10 +18,11 @@ from tests.jobs.conftest import load
 def queue_moot_route_job(db: Database) -> int:
     """A route job for a conversation that is gone: it completes without touching anything."""
     with db.write() as session:
-        job = do_enqueue(session=session, workspace_id=None, kind=ROUTE,
-                         payload={"conversation_id": 404, "message_id": 404})
+        job_id = do_enqueue(session=session, workspace_id=None, kind=ROUTE,
+                            payload={"conversation_id": 404, "message_id": 404})
         session.commit()
-        return job.id
+        assert job_id is not None
+        return job_id
 
 
 def test_the_app_runs_jobs_while_it_serves_when_run_jobs_is_on(

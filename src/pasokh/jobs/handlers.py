@@ -210,6 +210,8 @@ def _ignore(_result: object) -> None:
 
 
 DEAD_HANDLERS: dict[str, DeadHandler] = {SEND_REPLY: reply_undeliverable}
+# Kinds that only touch the database (and publish after commit): run many per transaction.
+BATCHABLE = (ROUTE, sla.WARN, sla.BREACH, NOTIFY_SLA)
 
 
 def periodic_tasks(every: timedelta) -> list[Periodic]:
@@ -224,5 +226,6 @@ def build_runner(db: Database, *, events: EventBus | None = None,
                  **options: Any) -> JobRunner:
     """A runner for every Pasokh job kind; `periodic_every=None` leaves out periodic work."""
     periodic = periodic_tasks(periodic_every) if periodic_every else []
+    options.setdefault("batchable", BATCHABLE)
     return JobRunner(db, build_handlers(events=events, adapters=adapters),
                      on_dead=DEAD_HANDLERS, periodic=periodic, **options)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pasokh.db import utcnow
@@ -25,17 +27,24 @@ def clock_of(session: Session) -> datetime:
 
 def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
                payload: dict[str, Any], dedupe_key: str | None = None,
-               run_after: datetime | None = None) -> OutboxJob:
-    """Queue `kind` with a JSON payload of ids; the same `dedupe_key` queues it once."""
+               run_after: datetime | None = None, max_attempts: int = 8) -> int | None:
+    """Queue `kind` with a JSON payload of ids; the same `dedupe_key` queues it once.
+
+    One INSERT … ON CONFLICT DO NOTHING: no lookup first, no ORM object to flush.
+    Returns the new job's id, or None when a job with that key already exists.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    at = run_after or clock_of(session)
+    statement = insert(OutboxJob).values(
+        workspace_id=workspace_id, kind=kind, payload=payload, dedupe_key=dedupe_key,
+        status="queued", attempts=0, max_attempts=max_attempts, run_after=at, created_at=utcnow(),
+        updated_at=utcnow())
     if dedupe_key is not None:
-        existing = session.scalar(select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key))
-        if existing is not None:
-            return existing
-    job = OutboxJob(workspace_id=workspace_id, kind=kind, payload=payload,
-                    dedupe_key=dedupe_key, run_after=run_after or clock_of(session))
-    session.add(job)
-    session.flush()
-    return job
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    job_id = session.execute(statement.returning(OutboxJob.id)).scalar()
+    session.info["jobs_queued"] = True  # the runner of this process wakes on commit
+    return job_id
 
 
 def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
