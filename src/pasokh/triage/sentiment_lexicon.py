@@ -8,6 +8,8 @@ English one flips its polarity («خوب نبود», "not good").
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pasokh.triage.normalise import normalise
 
 POSITIVE: frozenset[str] = frozenset(
@@ -138,7 +140,7 @@ def _modifier(tokens: list[str], i: int, words: frozenset[str]) -> bool:
     before = tokens[lo:i]
     if any(t in words for t in before[-2:]):
         return True
-    return any(a + b in words for a, b in zip(before, before[1:], strict=False))
+    return any(a + b in words for a, b in pairwise(before))
 
 
 def lexicon_features(tokens: list[str]) -> list[str]:

@@ -157,7 +157,11 @@ def tune_threshold(
     config: TrainConfig,
     rule_hits: Sequence[bool] | None = None,
 ) -> dict[str, float]:
-    """Pick the P(target) threshold maximising out-of-fold F-beta; return it with its P/R.
+    """Pick the P(target) threshold for the recall goal (else max F-beta), out of fold.
+
+    The threshold is the highest one whose out-of-fold recall reaches
+    `config.urgent_recall`; without a goal, or when no threshold reaches it, the one that
+    maximises F-beta. It is returned with its out-of-fold precision and recall.
 
     With `rule_hits`, a row counts as predicted when a phrase rule fires *or* the model's
     probability reaches the threshold, as it will in service: the model only has to find
@@ -174,7 +178,7 @@ def tune_threshold(
     truth = np.array([lbl == target for lbl in labels])
     ruled = np.zeros(len(labels), dtype=bool) if rule_hits is None else np.asarray(rule_hits)
     b2 = config.urgent_beta**2
-    curve = []
+    curve: list[dict[str, float]] = []
     for t in np.arange(0.05, 0.96, 0.01):
         pred = ruled | (oof >= t)
         tp = float(np.sum(pred & truth))
@@ -189,11 +193,11 @@ def tune_threshold(
                 "recall": round(recall, 4),
             }
         )
-    target = config.urgent_recall
-    if target is not None:
-        reaching = [pt for pt in curve if pt["recall"] >= target]
+    goal = config.urgent_recall
+    if goal is not None:
+        reaching = [pt for pt in curve if pt["recall"] >= goal]
         if reaching:
-            return {**reaching[-1], "recall_target": target}
+            return {**reaching[-1], "recall_target": goal}
     # first maximum of F-beta (ties go to the lower threshold, i.e. more recall)
     return max(curve, key=lambda pt: (pt["f_beta"], -pt["threshold"]))
 
