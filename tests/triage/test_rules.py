@@ -40,6 +40,40 @@ def test_default_rules_load_and_validate() -> None:
     assert all(set(r.phrases) <= {"fa", "en", "fa-latn"} for r in rules.phrase_rules)
 
 
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("پول رو زدم ولی بسته اینترنت فعال نشد", "money_taken_no_order"),
+        ("I paid and the app shows no order", "money_taken_no_order"),
+        ("یه برداشت ناشناس از حسابم شده", "unauthorised_transaction"),
+        ("I never agreed to this renewal and you charged me", "unauthorised_transaction"),
+        ("تو غذا خرده شیشه بود", "health_harm"),
+        ("the pasta made me sick all night", "health_harm"),
+        ("we're still on the plane after 3 hours", "stranded"),
+        ("کل تیم از صبح نمیتونن وارد پنل بشن", "business_down"),
+        ("اینترنت قطعه و کارمون خوابیده", "business_down"),
+        ("you sent my invoice to another client", "data_exposed"),
+        ("اطلاعات شخصی من لو رفته", "data_exposed"),
+    ],
+)
+def test_shipped_urgent_rules_cover_each_kind_of_emergency(text: str, rule: str) -> None:
+    hits = PriorityRules.default().matcher.find(normalise(text))
+    assert rule in {hit.rule.id for hit in hits}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your rep promised me a credit for the outage, still not on my bill",
+        "the phone you sold me as new has someone else's photos on it",
+        "ordered for the whole office today and everyone loved it",
+    ],
+)
+def test_shipped_urgent_rules_do_not_fire_on_mentions(text: str) -> None:
+    hits = PriorityRules.default().matcher.find(normalise(text))
+    assert not [hit for hit in hits if hit.rule.level == "urgent"]
+
+
 def test_workspace_rules_round_trip_through_json() -> None:
     rules = PriorityRules.default()
     again = PriorityRules.model_validate(rules.model_dump(mode="json"))

@@ -92,3 +92,19 @@ def test_malformed_file_line_names_the_line(tmp_path: Path) -> None:
     bad.write_text('{"text": "ok", "category": "a"}\n{"text": 5}\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"bad.jsonl:2: missing \"text\""):
         train([bad], tmp_path / "out", use_base=False)
+
+
+def test_urgent_threshold_meets_the_recall_goal_out_of_fold() -> None:
+    from pasokh.triage.corpus import load_corpus
+    from pasokh.triage.training import TrainConfig, build_space, featurise, matrix, tune_threshold
+
+    rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][:900]
+    labels = [r["priority"] for r in rows]
+    cfg = TrainConfig()
+    docs = featurise((r["text"] for r in rows), cfg.features)
+    x = matrix(build_space(docs, cfg), docs).tocsr()
+    goal = tune_threshold(x, labels, "urgent", cfg)
+    assert goal["recall"] >= 0.95 and goal["recall_target"] == 0.95
+    f_beta = tune_threshold(x, labels, "urgent", TrainConfig(urgent_recall=None))
+    assert "recall_target" not in f_beta
+    assert goal["threshold"] <= f_beta["threshold"] or goal["recall"] >= f_beta["recall"]

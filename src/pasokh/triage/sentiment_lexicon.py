@@ -8,6 +8,8 @@ English one flips its polarity («خوب نبود», "not good").
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pasokh.triage.normalise import normalise
 
 POSITIVE: frozenset[str] = frozenset(
@@ -27,6 +29,10 @@ POSITIVE: frozenset[str] = frozenset(
     fantastic wonderful best delicious tasty fresh hot fast quick quickly friendly helpful
     polite nice thanks thank thx appreciate appreciated happy glad pleased recommend
     brilliant superb smooth easy clean beautiful gorgeous impressed outstanding
+    چسبید میچسبه میارزه ارزید ارزششوداشت بیستبود حلال نرم معطر برشته خوشقول خوشرنگ ذوق
+    جاافتاده خونگی دلچسبه عالییی محشربود حرفنداره نوشجان پیشنهادمیشه ستاره راضیبودم
+    راضیبودیم سورپرایز خوشحالشدم بهتره مناسب خوبی دستپخت دوستداشتم دوسداشتم عاشقش
+    juicy crispy generous spotless worth
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
@@ -49,6 +55,10 @@ NEGATIVE: frozenset[str] = frozenset(
     cancelled canceled refund charged overcharged annoyed angry furious frustrated
     frustrating ridiculous unacceptable slow stale soggy raw burnt dirty spoiled sick
     crashed crashes crashing error fail failed failing unable cannot sucks pathetic
+    شفته پژمرده لاستیکی ناامید ناامیدکننده خمیری افت تقلبی جوشی آبکی بیات لهشده له
+    ولرم کمفروش گرونفروش بیکیفیته بدمزگی سوختگی تلخ ترشیده بیمزگی افتضاحبود حیفپول
+    پولدورریختن پشیمونشدم نخوردیم نخوردم نمیخرم نمیدم زشته بیسلیقه بدقول بدقولی
+    soggy bland greasy lukewarm undercooked overpriced mediocre
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
@@ -66,6 +76,27 @@ EN_NEGATORS: frozenset[str] = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
+# «یکم شور بود», «فقط نونش خشک بود»: a softened gripe, typical of praise with a small
+# reservation; «خیلی خوب», «واقعا افتضاح»: an intensified opinion; «در کل عالی بود»:
+# the overall verdict, which outweighs the details around it.
+SOFTENERS: frozenset[str] = frozenset(
+    """
+    یکم یکمی کمی یهکم یهذره یکذره یهکوچولو یکخورده یهخورده یخورده یهمقدار یکمقدار فقط کاش
+    ایکاش یکخرده اندکی bit little slightly only just kinda
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+INTENSIFIERS: frozenset[str] = frozenset(
+    """
+    خیلی خیلیخیلی بسیار واقعا کاملا فوقالعاده شدیدا اصلا بینهایت very really so super
+    totally extremely absolutely
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+OVERALL: frozenset[str] = frozenset(
+    """
+    درکل درمجموع کلا رویهمرفته درنهایت بطورکلی بهطورکلی overall
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+
 _WINDOW = 3
 
 
@@ -77,9 +108,39 @@ def _key(entry: str) -> str:
 POSITIVE = frozenset(_key(w) for w in POSITIVE)
 NEGATIVE = frozenset(_key(w) for w in NEGATIVE) - POSITIVE
 FA_NEGATORS = frozenset(_key(w) for w in FA_NEGATORS)
+SOFTENERS = frozenset(_key(w) for w in SOFTENERS)
+INTENSIFIERS = frozenset(_key(w) for w in INTENSIFIERS)
+OVERALL = frozenset(_key(w) for w in OVERALL)
 _POLAR = POSITIVE | NEGATIVE
 # every prefix of a polar entry: a token that is none of these cannot start a match
 _STARTS = frozenset(w[:n] for w in _POLAR | FA_NEGATORS for n in range(1, len(w) + 1))
+
+
+_CLAUSE_END = frozenset({"بود", "بودن", "است", "هست", "ولی", "اما", "و", "،", ",", ".", "!", "؟"})
+
+
+def _negators_after(tokens: list[str], start: int) -> list[int]:
+    # negators within the window, up to the next polar word: in «خوشمزه حرف نداشت» the
+    # نداشت belongs to «حرف نداشت» (itself praise), not to خوشمزه
+    out = []
+    for j in range(start, min(len(tokens), start + _WINDOW)):
+        if tokens[j] in _CLAUSE_END:
+            break  # «غذا خوب بود نوشابه نبود»: the نبود is about the drink
+        if tokens[j] in _POLAR or (j + 1 < len(tokens) and tokens[j] + tokens[j + 1] in _POLAR):
+            break
+        if tokens[j] in FA_NEGATORS:
+            out.append(j)
+    return out
+
+
+def _modifier(tokens: list[str], i: int, words: frozenset[str]) -> bool:
+    # a modifier up to two tokens before position i, alone or joined with its neighbour
+    # («یه کم» → یهکم, «در کل» → درکل)
+    lo = max(0, i - 3)
+    before = tokens[lo:i]
+    if any(t in words for t in before[-2:]):
+        return True
+    return any(a + b in words for a, b in pairwise(before))
 
 
 def lexicon_features(tokens: list[str]) -> list[str]:
@@ -103,6 +164,9 @@ def lexicon_features(tokens: list[str]) -> list[str]:
         # entries written without a space also match two tokens («حرف نداشت» → حرفنداشت)
         word = pair if pair in _POLAR else tokens[i]
         width = 2 if word is pair else 1
+        if i > 0 and tokens[i - 1] + tokens[i] in SOFTENERS:
+            i += 1  # «یه کم»: the کم of a softener, not a complaint about quantity
+            continue
         if word in POSITIVE:
             polarity = "pos"
         elif word in NEGATIVE:
@@ -114,12 +178,21 @@ def lexicon_features(tokens: list[str]) -> list[str]:
                 balance -= 1
             i += 1
             continue
-        window = range(i + width, min(n, i + width + _WINDOW))
-        negators = [j for j in window if tokens[j] in FA_NEGATORS]
+        # «خوب بود» matched as one entry already closes its clause
+        closed = tokens[i + width - 1] in _CLAUSE_END
+        negators = [] if closed else _negators_after(tokens, i + width)
         negated = bool(negators) or any(t in EN_NEGATORS for t in tokens[max(0, i - _WINDOW) : i])
         used.update(negators[:1])
         out.append(f"§not_{polarity}" if negated else f"§{polarity}")
-        balance += 1 if (polarity == "pos") != negated else -1
+        effective = "pos" if (polarity == "pos") != negated else "neg"
+        if effective == "neg" and _modifier(tokens, i, SOFTENERS):
+            out.append("§soft_neg")  # a reservation, not a verdict: left out of the balance
+        else:
+            balance += 1 if effective == "pos" else -1
+        if not negated and _modifier(tokens, i, INTENSIFIERS):
+            out.append(f"§int_{effective}")
+        if _modifier(tokens, i, OVERALL):
+            out.append(f"§overall_{effective}")
         i += width
     if out:
         out.append(f"§bal:{max(-3, min(3, balance)):+d}")

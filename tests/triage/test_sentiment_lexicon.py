@@ -1,0 +1,38 @@
+"""Lexicon features: negation, softened gripes, intensifiers and overall verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from pasokh.triage.normalise import normalise
+from pasokh.triage.sentiment_lexicon import lexicon_features
+
+
+def feats(text: str) -> list[str]:
+    return lexicon_features(normalise(text).split())
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("غذا خوب نبود", {"§not_pos", "§bal:-1"}, {"§pos"}),
+        ("not good at all", {"§not_pos"}, {"§pos"}),
+        # the نداشت of «حرف نداشت» (praise) does not negate the word before it
+        ("بسیار تازه و خوشمزه حرف نداشت", {"§pos", "§int_pos"}, {"§not_pos"}),
+        # a negator in the next clause is about something else
+        ("غذا خوب بود نوشابه نبود", {"§pos", "§negverb"}, {"§not_pos"}),
+        # «یه کم» softens; its کم is not a complaint about quantity
+        ("عالی بود فقط یه کم شور بود", {"§pos", "§soft_neg", "§bal:+1"}, set()),
+        ("a bit cold but tasty", {"§soft_neg", "§pos", "§bal:+1"}, set()),
+        ("واقعا افتضاح بود", {"§neg", "§int_neg"}, set()),
+        ("کمی دیر رسید ولی در کل راضی بودم", {"§overall_pos", "§soft_neg"}, set()),
+    ],
+)
+def test_lexicon_features(text: str, present: set[str], absent: set[str]) -> None:
+    got = set(feats(text))
+    assert present <= got, got
+    assert not absent & got, got
+
+
+def test_a_message_without_polar_words_has_no_lexicon_features() -> None:
+    assert feats("سفارش ۱۲۳۴۵ کجاست") == []
