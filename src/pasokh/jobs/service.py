@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,24 +25,37 @@ def clock_of(session: Session) -> datetime:
     return now if isinstance(now, datetime) else utcnow()
 
 
+_JOBS = cast(Table, OutboxJob.__table__)
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_for(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per dialect."""
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERTS[dialect] = (
+            insert(_JOBS).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(_JOBS.c.id))
+    return statement
+
+
 def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
                payload: dict[str, Any], dedupe_key: str | None = None,
                run_after: datetime | None = None, max_attempts: int = 8) -> int | None:
     """Queue `kind` with a JSON payload of ids; the same `dedupe_key` queues it once.
 
-    One INSERT … ON CONFLICT DO NOTHING: no lookup first, no ORM object to flush.
+    One prepared INSERT … ON CONFLICT DO NOTHING: no lookup first, no ORM object.
     Returns the new job's id, or None when a job with that key already exists.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    at = run_after or clock_of(session)
-    statement = insert(OutboxJob).values(
-        workspace_id=workspace_id, kind=kind, payload=payload, dedupe_key=dedupe_key,
-        status="queued", attempts=0, max_attempts=max_attempts, run_after=at, created_at=utcnow(),
-        updated_at=utcnow())
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    job_id = session.execute(statement.returning(OutboxJob.id)).scalar()
+    connection = session.connection()
+    now = utcnow()
+    job_id = connection.execute(_insert_for(connection.dialect.name), {
+        "workspace_id": workspace_id, "kind": kind, "payload": payload,
+        "dedupe_key": dedupe_key, "status": "queued", "attempts": 0,
+        "max_attempts": max_attempts, "run_after": run_after or clock_of(session),
+        "locked_until": None, "last_error": None, "created_at": now, "updated_at": now,
+    }).scalar()
     session.info["jobs_queued"] = True  # the runner of this process wakes on commit
     return job_id
 
