@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,6 +69,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# One lock per SQLite file: this process's writers queue here, in order, instead of
+# spinning in SQLite's busy handler (which sleeps 1, 2, 5 ... 100 ms between tries and
+# turns a 5 ms wait into a 50 ms one). Other processes still meet the busy handler.
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+WRITE_LOCK_TIMEOUT = 10.0
+
+
+def _write_lock(path: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(str(Path(path).resolve()), threading.Lock())
+
+
+class _LockingConnection(sqlite3.Connection):
+    """A connection that gives the process's write lock back when its transaction ends."""
+
+    write_lock: threading.Lock | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        lock, self.write_lock = self.write_lock, None
+        if lock is not None:
+            lock.release()
+
+
 def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Engine:
     """Create an engine configured for the backend in `url`.
 
@@ -79,7 +123,10 @@ def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Eng
         memory = path in ("", ":memory:")
         if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        if immediate and not memory:
+            connect_args["factory"] = _LockingConnection
+        kwargs: dict[str, Any] = {"connect_args": connect_args}
         if memory:
             kwargs["poolclass"] = StaticPool
         # isolation_level=None hands transaction control to us (pysqlite's own emulation
@@ -88,9 +135,20 @@ def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Eng
         event.listen(engine, "connect", _sqlite_pragmas)
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
+        lock = _write_lock(path) if immediate and not memory else None
+
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql(begin)
+            dbapi = conn.connection.dbapi_connection
+            if lock is not None and isinstance(dbapi, _LockingConnection) \
+                    and dbapi.write_lock is None and lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+                dbapi.write_lock = lock
+            try:
+                conn.exec_driver_sql(begin)
+            except BaseException:
+                if isinstance(dbapi, _LockingConnection):
+                    dbapi._release()
+                raise
 
         return engine
     if url.startswith("postgresql://"):
