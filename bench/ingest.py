@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, insert, text
 
-from bench._server import start_server
+from bench._server import start_server, start_worker
 from pasokh import migrate
 from pasokh.db import Database, utcnow
 from pasokh.models import (
@@ -208,12 +208,15 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
 
-def run(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
+def run(backend: str, n: int, clients: int, workers: int, jobs: str) -> dict[str, Any]:
     texts = corpus_texts()
     with tempfile.TemporaryDirectory() as tmp:
         url = fresh_database(backend, Path(tmp))
         token = prepare(url)
-        process, base = start_server(url, workers=workers, log=Path(tmp) / "server.log")
+        process, base = start_server(url, workers=workers, log=Path(tmp) / "server.log",
+                                     run_jobs=jobs == "in-server")
+        worker = start_worker(url, log=Path(tmp) / "worker.log") \
+            if jobs == "worker-process" else None
         try:
             asyncio.run(load(base, token, bodies(texts, min(200, n), "warm"), clients))
             routed_after(url, time.perf_counter())
@@ -222,14 +225,17 @@ def run(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
                 load(base, token, bodies(texts, n, "run"), clients))
             routed = routed_after(url, started)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            for p in (process, worker):
+                if p is not None:
+                    p.terminate()
+                    p.wait(timeout=30)
         rows = raw_rows(texts, n)
         ceiling = raw_insert(url, rows, batch=1)
         batched = raw_insert(url, rows, batch=clients)
     http_rate = n / elapsed
     return {
         "backend": backend, "messages": n, "clients": clients, "workers": workers,
+        "jobs": jobs,
         "errors": len(errors), "http_msgs_per_s": round(http_rate, 1),
         "p50_ms": round(pct(latencies, 50), 2), "p99_ms": round(pct(latencies, 99), 2),
         "routed_msgs_per_s": round(n / routed, 1),
@@ -246,10 +252,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--jobs", choices=["in-server", "worker-process"], default="in-server",
+                        help="run routing and other jobs in the web process, or in a "
+                             "separate `pasokh worker` process")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        print(json.dumps(run(backend, args.messages, args.clients, args.workers)), flush=True)
+        result = run(backend, args.messages, args.clients, args.workers, args.jobs)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
