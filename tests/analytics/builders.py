@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pasokh.analytics.facts import record_inbound
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
 from pasokh.inbox.actions import do_note, do_reply, do_set_status
@@ -68,6 +69,9 @@ def inbound(cast: Cast, conversation: Conversation, at: datetime, text: str = "Ø
     conversation.message_count += 1
     if conversation.waiting_since is None:
         conversation.waiting_since = at
+    # As ingest does once the message and its decision are stored.
+    record_inbound(cast.session, conversation_id=conversation.id, sent_at=at,
+                   sentiment_score=sentiment)
     return message
 
 
