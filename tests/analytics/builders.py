@@ -82,7 +82,7 @@ def thread(cast: Cast, steps: list[Step], *, start: datetime = T0, channel: str 
     """Play a script into a new conversation and return it."""
     contact = contact or cast.contact()
     ch = cast.channel(channel)
-    first = start + timedelta(minutes=steps[0][0])
+    first = start + timedelta(minutes=steps[0][0]) if steps else start
     conversation = Conversation(
         workspace_id=ch.workspace_id, channel_id=ch.id, contact_id=contact.id, status="open",
         is_public=public, priority=priority, category=category, first_message_at=first,
