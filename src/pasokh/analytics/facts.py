@@ -130,8 +130,11 @@ def _refresh_turns(session: Executor, ids: list[int] | None) -> None:
     turns = (select(seq.c.cid, ask.label("ask"), answer.label("reply"))
              .group_by(seq.c.cid, seq.c.turn)
              .having(ask.is_not(None), answer.is_not(None)).subquery())
+    # The first turn is the first response, never a next one: only later turns are kept
+    # (first_message_at changes only on a merge, which refreshes both conversations).
     rows = (select(Conversation.workspace_id, turns.c.cid, turns.c.ask, turns.c.reply)
-            .join(Conversation, Conversation.id == turns.c.cid))
+            .join(Conversation, Conversation.id == turns.c.cid)
+            .where(turns.c.ask > Conversation.first_message_at))
     session.execute(insert(t).from_select(
         ("workspace_id", "conversation_id", "asked_at", "replied_at"), rows))
 

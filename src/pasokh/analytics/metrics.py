@@ -114,14 +114,17 @@ def next_response_human(*, session: Session, scope: Scope) -> list[Row]:
 
     A turn is a run of consecutive customer messages; bot, system and note messages are
     skipped, so a bot's answer never stops the clock. The turns are numbered where messages
-    are stored (`analytics/facts.py`); the first turn is the first response, not counted.
+    are stored (`analytics/facts.py`), which keeps only the later turns: the first turn is
+    the first response, not counted here.
     """
     t, c = ConversationTurn, Conversation
     inner = (select(bucket_of(t.asked_at, scope).label("b"), dimension(scope.by).label("k"),
                     seconds_between(_dialect(session), t.replied_at, t.asked_at).label("v"))
-             .select_from(t).join(c, c.id == t.conversation_id)
-             .where(t.workspace_id == scope.workspace_id, *in_range(t.asked_at, scope),
-                    t.asked_at > c.first_message_at, *conversation_filters(scope)))
+             .select_from(t)
+             .where(t.workspace_id == scope.workspace_id, *in_range(t.asked_at, scope)))
+    if scope.by is not None or len(conversation_filters(scope)) > 1:
+        # Without a breakdown or a filter the turns index answers alone.
+        inner = inner.join(c, c.id == t.conversation_id).where(*conversation_filters(scope))
     return grouped(session, scope, inner)
 
 

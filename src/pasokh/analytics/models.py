@@ -73,7 +73,11 @@ class ConversationFacts(Base):
 
 
 class ConversationTurn(Base):
-    """A customer turn and the human reply that ended it (next response time)."""
+    """A later customer turn and the human reply that ended it (next response time).
+
+    The first turn (asked at the conversation's first message) is the first response and
+    is not stored.
+    """
 
     __tablename__ = "conversation_turns"
     __table_args__ = (
