@@ -15,8 +15,14 @@ from pasokh.types import JSONType
 
 # Metrics read conversations by when they started and when they were resolved, and
 # messages by when they were sent; without these a dashboard scans every row.
-Index("ix_conversations_started", Conversation.workspace_id, Conversation.first_message_at)
-Index("ix_conversations_resolved", Conversation.workspace_id, Conversation.resolved_at)
+# Each carries what the unfiltered dashboard reads after the time, so its conversation
+# metrics are answered from the index alone (no lookup of 15,000 scattered rows a month).
+Index("ix_conversations_started", Conversation.workspace_id, Conversation.first_message_at,
+      Conversation.first_response_at, Conversation.resolved_at, Conversation.priority,
+      Conversation.id)
+Index("ix_conversations_resolved", Conversation.workspace_id, Conversation.resolved_at,
+      Conversation.status, Conversation.first_message_at, Conversation.first_response_at,
+      Conversation.contact_id, Conversation.channel_id, Conversation.id)
 Index("ix_messages_workspace_sent", Message.workspace_id, Message.sent_at, Message.direction,
       Message.kind, Message.is_public, Message.conversation_id)
 # A conversation's timeline in order with what response times need, read from the index

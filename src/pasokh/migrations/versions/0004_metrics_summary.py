@@ -1,4 +1,4 @@
-"""metrics summary: per-conversation facts and customer turns for the dashboard
+"""metrics summary: per-conversation facts, customer turns, covering conversation indexes
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,20 @@ depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = pasokh.db.UTCDateTime(timezone=True)
+
+
+WIDER = {
+    "ix_conversations_started": ["workspace_id", "first_message_at", "first_response_at",
+                                 "resolved_at", "priority", "id"],
+    "ix_conversations_resolved": ["workspace_id", "resolved_at", "status", "first_message_at",
+                                  "first_response_at", "contact_id", "channel_id", "id"],
+    "ix_conversations_contact": ["contact_id", "first_message_at", "channel_id"],
+}
+NARROWER = {
+    "ix_conversations_started": ["workspace_id", "first_message_at"],
+    "ix_conversations_resolved": ["workspace_id", "resolved_at"],
+    "ix_conversations_contact": ["contact_id"],
+}
 
 
 def upgrade() -> None:
@@ -53,6 +67,10 @@ def upgrade() -> None:
                     ["workspace_id", "asked_at", "conversation_id", "replied_at"])
     op.create_index("ix_conversation_turns_conversation", "conversation_turns",
                     ["conversation_id"])
+    # Covering versions of the dashboard's conversation indexes (0001 and 0003).
+    for name, columns in WIDER.items():
+        op.drop_index(name, table_name="conversations")
+        op.create_index(name, "conversations", columns)
     # Existing conversations get their facts from their messages, as the hooks would have.
     # The analytics code does it (one set-based pass) rather than a copy of its SQL here;
     # it only reads messages, triage decisions and conversations, which 0001 created.
@@ -62,6 +80,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name, columns in NARROWER.items():
+        op.drop_index(name, table_name="conversations")
+        op.create_index(name, "conversations", columns)
     op.drop_index("ix_conversation_turns_conversation", table_name="conversation_turns")
     op.drop_index("ix_conversation_turns_asked", table_name="conversation_turns")
     op.drop_table("conversation_turns")
