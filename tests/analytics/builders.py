@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pasokh.analytics.facts import record_inbound
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
 from pasokh.inbox.actions import do_note, do_reply, do_set_status
@@ -68,6 +69,9 @@ def inbound(cast: Cast, conversation: Conversation, at: datetime, text: str = "Ø
     conversation.message_count += 1
     if conversation.waiting_since is None:
         conversation.waiting_since = at
+    # As ingest does once the message and its decision are stored.
+    record_inbound(cast.session, conversation_id=conversation.id, sent_at=at,
+                   sentiment_score=sentiment)
     return message
 
 
@@ -78,7 +82,7 @@ def thread(cast: Cast, steps: list[Step], *, start: datetime = T0, channel: str 
     """Play a script into a new conversation and return it."""
     contact = contact or cast.contact()
     ch = cast.channel(channel)
-    first = start + timedelta(minutes=steps[0][0])
+    first = start + timedelta(minutes=steps[0][0]) if steps else start
     conversation = Conversation(
         workspace_id=ch.workspace_id, channel_id=ch.id, contact_id=contact.id, status="open",
         is_public=public, priority=priority, category=category, first_message_at=first,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pasokh.analytics.metrics import REPEAT_DAYS
+from pasokh.analytics.models import ConversationFacts
 from pasokh.analytics.sql import (
     Row,
     Scope,
@@ -26,7 +27,6 @@ from pasokh.analytics.sql import (
     in_range,
     seconds_between,
 )
-from pasokh.db import UTCDateTime
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.surveys.models import Survey
 
@@ -57,27 +57,14 @@ def _sentiment() -> Any:
 
 def inferred_csat(*, session: Session, scope: Scope) -> list[Row]:
     """% of resolved, unsurveyed conversations whose customer sounded satisfied at the end."""
-    m, c = Message, Conversation
-    # Per conversation in range, one probe of its timeline: never a scan of all messages.
-    last_reply = (select(func.max(m.sent_at)).where(
-        m.conversation_id == c.id, m.direction == "outbound", m.kind == "message",
-        m.sender_type.in_(("agent", "bot"))).scalar_subquery())
-    per = (select(c.id.label("cid"), c.resolved_at.label("at"), dimension(scope.by).label("k"),
-                  last_reply.label("t"))
-           .where(*conversation_filters(scope), c.status == "resolved",
-                  *in_range(c.resolved_at, scope), _unasked("csat"))
-           .offset(0).subquery())  # kept whole, so the tone below is probed per conversation
-    after = aliased(Message)
-    tone = (select(func.avg(TriageDecision.sentiment_score))
-            .select_from(after).join(TriageDecision, TriageDecision.message_id == after.id)
-            .where(after.conversation_id == per.c.cid, after.direction == "inbound",
-                   after.kind == "message", after.sent_at > per.c.t)
-            .scalar_subquery())
-    scored = select(per.c.at, per.c.k, tone.label("s")).offset(0).subquery()
-    at = type_coerce(scored.c.at, UTCDateTime())
-    inner = (select(bucket_of(at, scope).label("b"), scored.c.k.label("k"),
-                    case((scored.c.s >= SATISFIED_TONE, 100.0), else_=0.0).label("v"))
-             .where(scored.c.s.is_not(None)))
+    c, f = Conversation, ConversationFacts
+    # The closing tone is summed where messages are stored (`analytics/facts.py`).
+    tone = cast(f.tone_sum, Float()) / f.tone_count
+    inner = (select(bucket_of(c.resolved_at, scope).label("b"), dimension(scope.by).label("k"),
+                    case((tone >= SATISFIED_TONE, 100.0), else_=0.0).label("v"))
+             .select_from(c).join(f, f.conversation_id == c.id)
+             .where(*conversation_filters(scope), c.status == "resolved",
+                    *in_range(c.resolved_at, scope), f.tone_count > 0, _unasked("csat")))
     return grouped(session, scope, inner)
 
 
@@ -113,13 +100,10 @@ def inferred_nps(*, session: Session, scope: Scope) -> list[Row]:
 
 def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
     """Mean inferred effort score (1–7, higher is easier) of resolved, unsurveyed conversations."""
-    m, c, d = Message, Conversation, _dialect(session)
-    # Counted per conversation from its timeline index: never a scan of all messages.
-    asks = (select(func.count()).where(m.conversation_id == c.id, m.direction == "inbound",
-                                       m.kind == "message").scalar_subquery())
-    agents = (select(func.count(func.distinct(m.sender_user_id))).where(
-        m.conversation_id == c.id, m.sender_type == "agent", m.kind == "message")
-        .scalar_subquery())
+    c, f, d = Conversation, ConversationFacts, _dialect(session)
+    # Message counts come from the conversation's facts (`analytics/facts.py`).
+    asks = func.coalesce(f.inbound_count, 0)
+    agents = func.coalesce(f.agent_count, 0)
     other = aliased(Conversation)
     week = REPEAT_DAYS * 86400
     switched = exists(select(other.id).where(
@@ -144,6 +128,7 @@ def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
     score = literal(7.0) - sum(points[1:], points[0])
     inner = (select(bucket_of(c.resolved_at, scope).label("b"), dimension(scope.by).label("k"),
                     cast(score, Float()).label("v"))
+             .select_from(c).outerjoin(f, f.conversation_id == c.id)
              .where(*conversation_filters(scope), c.status == "resolved",
                     *in_range(c.resolved_at, scope), _unasked("ces")))
     return grouped(session, scope, inner)

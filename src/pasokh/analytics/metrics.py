@@ -21,10 +21,10 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
 
+from pasokh.analytics.models import ConversationFacts, ConversationTurn
 from pasokh.analytics.sql import (
     Row,
     Scope,
@@ -102,20 +102,10 @@ def unanswered(*, session: Session, scope: Scope) -> list[Row]:
 
 def first_response_bot(*, session: Session, scope: Scope) -> list[Row]:
     """Mean seconds from a conversation's first message to the bot's first reply."""
-    c, m = Conversation, Message
-    # Per conversation in range, one probe of (conversation_id, id): never a messages scan.
-    bot_at = (select(func.min(m.sent_at)).where(
-        m.conversation_id == c.id, m.sender_type == "bot", m.direction == "outbound",
-        m.kind == "message").scalar_subquery())
-    per = (select(c.first_message_at.label("first"), dimension(scope.by).label("k"),
-                  bot_at.label("t"))
-           .where(*conversation_filters(scope), *in_range(c.first_message_at, scope))
-           .subquery())
-    at = type_coerce(per.c.first, UTCDateTime())
-    inner = (select(bucket_of(at, scope).label("b"), per.c.k.label("k"),
-                    seconds_between(_dialect(session), type_coerce(per.c.t, UTCDateTime()),
-                                    at).label("v"))
-             .where(per.c.t.is_not(None)))
+    c, f = Conversation, ConversationFacts
+    inner = _conversations(scope, c.first_message_at, seconds_between(
+        _dialect(session), f.first_bot_reply_at, c.first_message_at)
+    ).join(f, f.conversation_id == c.id).where(f.first_bot_reply_at.is_not(None))
     return grouped(session, scope, inner)
 
 
@@ -123,33 +113,18 @@ def next_response_human(*, session: Session, scope: Scope) -> list[Row]:
     """Mean seconds from each later customer turn to the human reply that follows it.
 
     A turn is a run of consecutive customer messages; bot, system and note messages are
-    skipped, so a bot's answer never stops the clock. One window pass numbers the turns (a
-    running count of replies), one GROUP BY pairs each turn's first message with the first
-    reply after it: no self-join.
+    skipped, so a bot's answer never stops the clock. The turns are numbered where messages
+    are stored (`analytics/facts.py`), which keeps only the later turns: the first turn is
+    the first response, not counted here.
     """
-    m, c = Message, Conversation
-    is_reply = case((m.direction == "outbound", 1), else_=0)
-    seq = (select(m.conversation_id.label("cid"), m.sent_at.label("t"), m.direction.label("d"),
-                  c.first_message_at.label("first"), dimension(scope.by).label("k"),
-                  (func.sum(is_reply).over(partition_by=m.conversation_id,
-                                           order_by=(m.sent_at, m.id), rows=(None, 0))
-                   - is_reply).label("turn"))
-           .select_from(m).join(c, c.id == m.conversation_id)
-           .where(m.kind == "message",  # the workspace is the conversations' filter
-                  m.sender_type.in_(("contact", "agent")), m.sent_at >= scope.start,
-                  # Lets the planner start from recently active conversations.
-                  c.last_message_at >= scope.start, *conversation_filters(scope))
-           .subquery())
-    turns = (select(
-        type_coerce(func.min(case((seq.c.d == "inbound", seq.c.t))), UTCDateTime()).label("ask"),
-        type_coerce(func.min(case((seq.c.d == "outbound", seq.c.t))), UTCDateTime()
-                    ).label("reply"),
-        func.min(seq.c.first).label("first"), func.min(seq.c.k).label("k"))
-        .group_by(seq.c.cid, seq.c.turn).subquery())
-    inner = (select(bucket_of(turns.c.ask, scope).label("b"), turns.c.k.label("k"),
-                    seconds_between(_dialect(session), turns.c.reply, turns.c.ask).label("v"))
-             .where(turns.c.reply.is_not(None), turns.c.ask > turns.c.first,
-                    *in_range(turns.c.ask, scope)))
+    t, c = ConversationTurn, Conversation
+    inner = (select(bucket_of(t.asked_at, scope).label("b"), dimension(scope.by).label("k"),
+                    seconds_between(_dialect(session), t.replied_at, t.asked_at).label("v"))
+             .select_from(t)
+             .where(t.workspace_id == scope.workspace_id, *in_range(t.asked_at, scope)))
+    if scope.by is not None or len(conversation_filters(scope)) > 1:
+        # Without a breakdown or a filter the turns index answers alone.
+        inner = inner.join(c, c.id == t.conversation_id).where(*conversation_filters(scope))
     return grouped(session, scope, inner)
 
 
@@ -231,12 +206,14 @@ def backlog(*, session: Session, scope: Scope) -> list[Row]:
     """Conversations open at the end of each period (started before it, not yet resolved)."""
     c = Conversation
     key = dimension(scope.by)
-    before: dict[str | None, int] = defaultdict(int)
     # resolved_at is set exactly while a conversation is resolved (reopening clears it), so
-    # both counts read only the (workspace, time) indexes.
-    for at, sign in ((c.first_message_at, 1), (c.resolved_at, -1)):
-        stmt = (select(key, func.count()).where(*conversation_filters(scope),
-                                                at < scope.start).group_by(key))
+    # open before the range = started before it - resolved before it
+    #                       = unresolved now - started since - resolved since:
+    # an index range from the start on and the few unresolved, never the whole history.
+    before: dict[str | None, int] = defaultdict(int)
+    for where, sign in ((c.resolved_at.is_(None), 1), (c.first_message_at >= scope.start, -1),
+                        (c.resolved_at >= scope.start, 1)):
+        stmt = select(key, func.count()).where(*conversation_filters(scope), where).group_by(key)
         for k, n in session.execute(stmt):
             before[k] += sign * int(n)
     delta: dict[tuple[str, str | None], int] = defaultdict(int)
@@ -245,7 +222,14 @@ def backlog(*, session: Session, scope: Scope) -> list[Row]:
     resolved = _conversations(scope, c.resolved_at, cast(null(), Float()))
     for row in grouped(session, scope, resolved, agg="none"):
         delta[row.period, row.key] -= row.count
-    keys = sorted(set(before) | {k for _p, k in delta}, key=lambda k: (k is None, k or ""))
+    # A key with conversations before the range has rows even when none is open.
+    known = select(key).where(*conversation_filters(scope), c.first_message_at < scope.start)
+    if scope.by is None:  # one index probe
+        known_keys = {None} if session.scalar(select(exists(known))) else set()
+    else:  # breakdowns are not on the dashboard; their keys are few
+        known_keys = set(session.scalars(known.group_by(key)))
+    keys = sorted(known_keys | {k for k, n in before.items() if n} | {k for _p, k in delta},
+                  key=lambda k: (k is None, k or ""))
     out: list[Row] = []
     running = dict(before)
     for b in scope.buckets:

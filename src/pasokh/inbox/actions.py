@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pasokh.analytics.facts import refresh_conversations
 from pasokh.audit.service import do_audit
 from pasokh.db import utcnow
 from pasokh.errors import Conflict, Unprocessable
@@ -53,6 +54,7 @@ def do_reply(*, session: Session, conversation: Conversation, author: User | Non
     conversation.waiting_since = None
     conversation.last_message_at = at
     conversation.message_count += 1
+    refresh_conversations(session, [conversation.id])  # dashboard facts: replies, turns
     if deliver:
         do_enqueue(session=session, workspace_id=conversation.workspace_id, kind="send_reply",
                    payload={"message_id": message.id}, dedupe_key=f"send_reply:{message.id}")
@@ -90,6 +92,8 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
     conversation.resolved_at = at if status == "resolved" else None
     if status == "resolved":
         conversation.waiting_since = None
+        # Messages a caller stored without the ingest hook still count from here on.
+        refresh_conversations(session, [conversation.id])
     do_audit(session=session, workspace_id=conversation.workspace_id,
              action=f"conversation.{status}", target_type="conversation",
              target_id=conversation.id, actor_user_id=actor.id if actor else None)
@@ -201,7 +205,7 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
         target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
     source.message_count = 0
     source.status, source.resolved_at, source.waiting_since = "resolved", utcnow(), None
-    session.flush()
+    refresh_conversations(session, [source.id, target.id])  # their timelines moved
     do_audit(session=session, workspace_id=target.workspace_id, action="conversation.merged",
              target_type="conversation", target_id=target.id,
              actor_user_id=actor.id if actor else None, details={"merged": source.id})

@@ -23,7 +23,9 @@ class Conversation(Base):
             "ix_conversations_queue", "workspace_id", "status", "priority_rank", "waiting_since"
         ),
         Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
-        Index("ix_conversations_contact", "contact_id"),
+        # Repeat contact and channel switch (analytics) probe a customer's other
+        # conversations by start time and channel: read from the index alone.
+        Index("ix_conversations_contact", "contact_id", "first_message_at", "channel_id"),
         Index("ix_conversations_recent", "workspace_id", "last_message_at"),
         # At most one unresolved conversation per contact and channel: a new message
         # joins it. Enforced by the database so concurrent deliveries cannot split it.

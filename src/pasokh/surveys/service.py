@@ -110,6 +110,42 @@ def do_record_answer(*, session: Session, survey: Survey, message: Message) -> S
     return survey
 
 
+def match_survey_reply(*, session: Session, workspace_id: int, contact_id: int,
+                       channel_id: int, text: str, sent_at: datetime) -> Survey | None:
+    """The survey an inbound message answers with a bare score, or None.
+
+    For ingest, before it opens a conversation: a match is the customer's first reply on
+    the survey's channel within the answer window, and reads as a score with no words. Its
+    message then belongs to the surveyed conversation (which stays resolved) and
+    `do_record_answer` stores the score: no new conversation for anyone to close. Anything
+    else — words, a second reply, a live conversation on that channel — is None and goes
+    the ordinary way (a reply with words stays open for an agent and `do_collect_answers`
+    keeps it as the comment). Without a survey waiting this is one indexed query.
+    """
+    survey = session.scalars(select(Survey).where(
+        Survey.contact_id == contact_id, Survey.status == "sent",
+        Survey.channel_id == channel_id, Survey.workspace_id == workspace_id)
+        .order_by(Survey.sent_at.desc(), Survey.id.desc()).limit(1)).first()
+    if survey is None or survey.sent_at is None or sent_at < survey.sent_at:
+        return None
+    answer = parse_answer(text, survey.kind)
+    if answer.score is None or answer.comment is not None:
+        return None
+    workspace = session.get(Workspace, workspace_id)
+    window = check_survey_settings(workspace.settings if workspace else {}).answer_window_hours
+    if sent_at > survey.sent_at + timedelta(hours=window):
+        return None
+    theirs = select(Conversation.id).where(Conversation.contact_id == contact_id,
+                                           Conversation.channel_id == channel_id)
+    live = exists(theirs.where(Conversation.status != "resolved"))
+    spoke = exists(select(Message.id).where(
+        Message.conversation_id.in_(theirs), Message.direction == "inbound",
+        Message.kind == "message", Message.sent_at >= survey.sent_at))
+    if session.scalar(select(live | spoke)):
+        return None
+    return survey
+
+
 def do_collect_answers(*, session: Session, workspace: Workspace, now: datetime) -> list[Survey]:
     """Match each sent survey with the customer's first reply on the same channel."""
     window = timedelta(hours=check_survey_settings(workspace.settings).answer_window_hours)
