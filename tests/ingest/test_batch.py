@@ -175,3 +175,38 @@ def _plain(engine: Any) -> Any:
     from pasokh.ingest.triager import WorkspaceTriager
 
     return WorkspaceTriager(engine, lambda _: None)
+
+
+def test_a_bare_score_after_a_survey_answers_it_instead_of_opening_a_conversation(
+    db: Database, world: World, triager_engine: Any
+) -> None:
+    from pasokh.inbox.actions import do_set_status
+    from pasokh.surveys.models import Survey
+    from pasokh.surveys.service import do_schedule_surveys, do_send_due_surveys
+    from pasokh.workspaces.models import Workspace
+
+    triager = _plain(triager_engine)
+    t0 = utcnow() - timedelta(hours=3)
+    [first] = store(db, world, triager, inbound("کارتم مسدود شد", "tg-5", channel="telegram-bot"),
+                    at=t0)
+    assert isinstance(first, Stored)
+    with db.write() as session:
+        conversation = session.get_one(Conversation, first.conversation_id)
+        do_set_status(session=session, conversation=conversation, status="resolved",
+                      actor=None, at=t0 + timedelta(minutes=5))
+        workspace = session.get_one(Workspace, world.workspace_id)
+        do_schedule_surveys(session=session, workspace=workspace, now=t0 + timedelta(hours=2))
+        assert do_send_due_surveys(session=session, workspace=workspace,
+                                   now=t0 + timedelta(hours=2))
+        session.commit()
+
+    [answer] = store(db, world, triager, inbound("۵", "tg-5", channel="telegram-bot"))
+    assert isinstance(answer, Stored) and answer.created
+    assert answer.conversation_id == first.conversation_id
+    with db.read() as session:
+        survey = session.scalars(select(Survey)).one()
+        assert (survey.status, survey.score, survey.answer_message_id) == \
+            ("answered", 5, answer.message_id)
+        assert session.get_one(Conversation, first.conversation_id).status == "resolved"
+    assert count(db, Conversation) == 1
+    assert count(db, OutboxJob, OutboxJob.kind == "route") == 1  # only the first message

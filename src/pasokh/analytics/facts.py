@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, true
+from sqlalchemy import bindparam, case, delete, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
@@ -60,6 +60,50 @@ def record_inbound(session: Session, *, conversation_id: int, sent_at: datetime,
     if last_human is not None and sent_at < last_human:
         # Delivered late, into an earlier turn: renumber this conversation's turns.
         _refresh_turns(session, [conversation_id])
+
+
+_MANY: dict[str, Any] = {}
+
+
+def _record_many_statement(dialect: str) -> Any:
+    """`record_inbound` as one statement for many rows (built once per dialect)."""
+    statement = _MANY.get(dialect)
+    if statement is None:
+        f = ConversationFacts.__table__.c
+        sent_at = bindparam("_sent_at", type_=ConversationFacts.last_reply_at.type)
+        after_reply = f.last_reply_at < sent_at
+        changes = {"inbound_count": f.inbound_count + 1,
+                   "tone_sum": case((after_reply, f.tone_sum + bindparam("_score")),
+                                    else_=f.tone_sum),
+                   "tone_count": case((after_reply, f.tone_count + bindparam("_counted")),
+                                      else_=f.tone_count)}
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        statement = _MANY[dialect] = module.insert(ConversationFacts.__table__).values(
+            conversation_id=bindparam("_id"), inbound_count=1, agent_count=0,
+            tone_sum=0.0, tone_count=0,
+        ).on_conflict_do_update(index_elements=[f.conversation_id], set_=changes)
+    return statement
+
+
+def record_inbound_many(connection: Connection,
+                        rows: Sequence[tuple[int, datetime, float | None]]) -> None:
+    """`record_inbound` for a batch of stored customer messages, in order:
+    (conversation id, sent at, sentiment score or None). Two statements in all."""
+    if not rows:
+        return
+    connection.execute(_record_many_statement(connection.dialect.name), [
+        {"_id": cid, "_sent_at": sent_at, "_score": 0.0 if score is None else score,
+         "_counted": 0 if score is None else 1} for cid, sent_at, score in rows])
+    earliest: dict[int, datetime] = {}
+    for cid, sent_at, _ in rows:
+        earliest[cid] = min(sent_at, earliest.get(cid, sent_at))
+    f = ConversationFacts
+    late = [cid for cid, last in connection.execute(
+        select(f.conversation_id, f.last_human_reply_at)
+        .where(f.conversation_id.in_(sorted(earliest)), f.last_human_reply_at.is_not(None)))
+        if last is not None and earliest[cid] < last]
+    if late:  # delivered late, into an earlier turn: renumber those conversations' turns
+        _refresh_turns(connection, late)
 
 
 def refresh_conversations(session: Session, conversation_ids: Sequence[int]) -> None:

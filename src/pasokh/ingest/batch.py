@@ -25,6 +25,7 @@ from sqlalchemy import Table, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from pasokh.analytics.facts import record_inbound_many
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.customers.service import SenderIdentity, identities_of
@@ -32,6 +33,8 @@ from pasokh.errors import Conflict, NotFound, PasokhError, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.ingest.protocols import TriageOutcome, Triager
 from pasokh.jobs.models import OutboxJob
+from pasokh.surveys.models import Survey
+from pasokh.surveys.service import do_record_answer, match_survey_reply
 from pasokh.types import PRIORITY_RANK
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -199,6 +202,7 @@ class _Item:
     retry_of: int | None = None  # a message stored before: this delivery is a retry
     stored: dict[str, Any] = field(default_factory=dict)
     stored_id: int | None = None  # the message this batch inserted
+    survey: Survey | None = None  # the survey this message answers with a bare score
 
 
 def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager: Triager,
@@ -219,10 +223,19 @@ def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager:
     fresh = [i for i in items if results[i.index] is None and i.duplicate_of is None
              and i.retry_of is None]
     _resolve_contacts(conn, fresh)
+    answers = _survey_answers(session, conn, fresh)
+    fresh = [i for i in fresh if i.survey is None]
     repeats = _open_conversations(conn, fresh)
     for item in fresh:
         _triage(item, triager, repeats)
     _write(conn, fresh, route_jobs)
+    record_inbound_many(conn, [
+        (i.conversation.id, i.delivery.inbound.sent_at or i.delivery.received_at,
+         i.outcome.sentiment_score) for i in fresh
+        if i.conversation is not None and i.conversation.id is not None
+        and i.outcome is not None])
+    for item in answers:
+        _store_answer(session, conn, item, triager)
     for item in items:
         if results[item.index] is not None:
             continue
@@ -370,6 +383,62 @@ def _resolve_contacts(conn: Connection, items: list[_Item]) -> None:
         conn.execute(update(_CONTACTS).where(_CONTACTS.c.id == bindparam("_id"))
                      .values(display_name=bindparam("_name")),
                      [{"_id": cid, "_name": name} for cid, name in renames.items()])
+
+
+def _survey_answers(session: Session, conn: Connection, items: list[_Item]) -> list[_Item]:
+    """Messages that answer a waiting survey with a bare score ("5", «عالی»).
+
+    They belong to the surveyed conversation, which stays resolved, instead of opening a
+    new one nobody needs to answer (see surveys.service.match_survey_reply). With no
+    survey waiting for these senders this is one indexed query for the whole batch.
+    """
+    pairs = sorted({(i.contact.id, i.channel.id) for i in items if i.contact is not None
+                    and i.contact.id is not None and not i.contact.new})
+    if not pairs:
+        return []
+    waiting = {(r.contact_id, r.channel_id) for r in conn.execute(
+        select(Survey.contact_id, Survey.channel_id).where(
+            Survey.status == "sent", tuple_(Survey.contact_id, Survey.channel_id).in_(pairs)))}
+    answers: list[_Item] = []
+    for item in items:
+        assert item.contact is not None and item.contact.id is not None
+        key = (item.contact.id, item.channel.id)
+        if key not in waiting:
+            continue
+        waiting.discard(key)  # only the first reply in the batch can be the answer
+        item.survey = match_survey_reply(
+            session=session, workspace_id=item.delivery.workspace_id,
+            contact_id=item.contact.id, channel_id=item.channel.id,
+            text=item.delivery.inbound.text,
+            sent_at=item.delivery.inbound.sent_at or item.delivery.received_at)
+        if item.survey is not None:
+            answers.append(item)
+    return answers
+
+
+def _store_answer(session: Session, conn: Connection, item: _Item, triager: Triager) -> None:
+    """Store a survey answer in the surveyed conversation and record its score."""
+    survey, contact, inbound = item.survey, item.contact, item.delivery.inbound
+    assert survey is not None and contact is not None
+    item.outcome = triager.triage_message(
+        inbound.text, workspace_id=item.delivery.workspace_id, channel=item.channel.kind,
+        is_public=inbound.is_public, reach=inbound.reach, is_vip=contact.is_vip,
+        waiting_seconds=0.0, repeat_contacts=0)
+    item.conversation = _Conversation(
+        id=survey.conversation_id, workspace_id=survey.workspace_id,
+        channel_id=item.channel.id, contact=contact, status="resolved",
+        is_public=inbound.is_public, subject="", priority="normal", priority_rank=2,
+        category=None, sentiment=None, language=None, waiting_since=None,
+        first_message_at=item.delivery.received_at,
+        last_message_at=item.delivery.received_at, created_at=item.delivery.received_at)
+    [item.stored_id] = conn.execute(
+        insert(_MESSAGES).returning(_MESSAGES.c.id), [_message_row(item)]).scalars().all()
+    conn.execute(insert(_DECISIONS), [_decision_row(item)])
+    conn.execute(update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == survey.conversation_id)
+                 .values(message_count=_CONVERSATIONS.c.message_count + 1))
+    message = session.get_one(Message, item.stored_id)
+    do_record_answer(session=session, survey=survey, message=message)
+    record_inbound_many(conn, [(survey.conversation_id, message.sent_at, None)])
 
 
 def _open_conversations(conn: Connection, items: list[_Item]
