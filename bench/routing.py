@@ -39,11 +39,11 @@ from pasokh.models import Channel, Contact, Conversation, User, Workspace
 from pasokh.routing import assignment as pick
 from pasokh.routing.config import do_ensure_calendar
 from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS, AgentProfile, ConversationRouting
-from pasokh.routing.service import do_dispatch, do_fill_agent, load_agents
+from pasokh.routing.service import do_dispatch, do_fill_capacity, load_agents
 from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/pasokh_bench_routing"
+PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/pasokh_bench_routing_wt"
 KINDS = ("webchat", "instagram", "telegram", "email", "whatsapp", "sms")
 AGENTS, OPEN = 200, 10_000
 
@@ -53,8 +53,8 @@ def fresh_database(backend: str, workdir: Path) -> str:
         return f"sqlite:///{workdir / 'routing.db'}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS pasokh_bench_routing WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE pasokh_bench_routing"))
+        conn.execute(text("DROP DATABASE IF EXISTS pasokh_bench_routing_wt WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE pasokh_bench_routing_wt"))
     admin.dispose()
     return PG_BENCH
 
@@ -152,9 +152,8 @@ def bench(backend: str, decisions: int) -> None:
             do_dispatch(session=s, conversation=conversation)
 
         def fill(s: Any, n: int) -> None:
-            agents = load_agents(session=s, workspace_id=workspace_id, now=utcnow(),
-                                 user_ids=[agent_ids[n % len(agent_ids)]])
-            do_fill_agent(session=s, agent=agents[0], workspace_id=workspace_id, limit=1)
+            do_fill_capacity(session=s, workspace_id=workspace_id,
+                             agent_id=agent_ids[n % len(agent_ids)], limit=1)
 
         for name, work in (("dispatch", dispatch), ("fill", fill)):
             timed(db, 50, work)  # warm caches and connections
