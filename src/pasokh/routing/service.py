@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, Update, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from pasokh.audit.models import AuditEvent
 from pasokh.audit.service import do_audit
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
@@ -32,7 +33,7 @@ from pasokh.routing.models import (
 from pasokh.routing.rules import Facts, Rule, match_rules
 from pasokh.routing.sla import do_start_clock
 from pasokh.tickets.service import do_ticket_for
-from pasokh.types import PRIORITIES, PRIORITY_RANK
+from pasokh.types import CHANNEL_KINDS, PRIORITIES, PRIORITY_RANK
 from pasokh.workspaces.models import Workspace
 
 
@@ -166,6 +167,7 @@ _ROUTING = cast(Table, ConversationRouting.__table__)
 _CHANNELS = cast(Table, Channel.__table__)
 _PROFILES = cast(Table, AgentProfile.__table__)
 _DECISIONS = cast(Table, RoutingDecision.__table__)
+_AUDIT = cast(Table, AuditEvent.__table__)
 _C, _R = _CONVERSATIONS.c, _ROUTING.c
 _HEAD_BASE: Select[Any] = (
     select(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category, _C.language,
@@ -206,15 +208,8 @@ def _head_query(teams: bool, skills: bool, languages: bool) -> Select[Any]:
 def _queue_head(session: Session, agent: pick.AgentState, workspace_id: int
                 ) -> tuple[pick.Waiting, str] | None:
     """The most urgent, longest-waiting unassigned conversation this agent is skilled for."""
-    params: dict[str, Any] = {"ws": workspace_id}
-    if agent.team_ids:
-        params["teams"] = sorted(agent.team_ids)
-    if agent.skills:
-        params["skills"] = sorted(agent.skills)
-    if agent.languages:
-        params["langs"] = sorted(agent.languages)
     query = _head_query(bool(agent.team_ids), bool(agent.skills), bool(agent.languages))
-    row = session.execute(query, params).first()
+    row = session.connection().execute(query, _line_params(agent, workspace_id)).first()
     if row is None:
         return None
     return pick.Waiting(id=row.id, priority_rank=row.priority_rank,
@@ -223,38 +218,86 @@ def _queue_head(session: Session, agent: pick.AgentState, workspace_id: int
                         team_id=row.team_id), row.priority
 
 
-_CLAIM = (update(_CONVERSATIONS)
-          .where(_C.id == bindparam("cid"), _C.assignee_id.is_(None), _C.status == "open")
-          .values(assignee_id=bindparam("agent"), updated_at=bindparam("now")))
 _STAMP = (update(_PROFILES)
           .where(_PROFILES.c.user_id == bindparam("agent"))
           .values(last_assigned_at=bindparam("now")))
+_KINDS = sorted(set(CHANNEL_KINDS) | set(DEFAULT_CHANNEL_WEIGHTS))
+# Units the conversation's channel costs this agent (their weights travel as parameters).
+_WEIGHT = case({kind: bindparam(f"w_{kind}") for kind in _KINDS},
+               value=select(_CHANNELS.c.kind).where(_CHANNELS.c.id == _C.channel_id)
+               .scalar_subquery(), else_=1)
+_CLAIMS: dict[tuple[bool, bool, bool], Update] = {}
 
 
-def _claim(session: Session, conversation_id: int, agent_id: int, now: datetime) -> bool:
-    """Give an unassigned conversation to the agent; False if someone took it first."""
-    taken = session.execute(_CLAIM, {"cid": conversation_id, "agent": agent_id, "now": now})
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    loaded = session.identity_map.get(identity_key(Conversation, conversation_id))
+def _claim_query(teams: bool, skills: bool, languages: bool) -> Update:
+    """Take the head of the agent's line in one statement, only if it fits their room."""
+    key = (teams, skills, languages)
+    cached = _CLAIMS.get(key)
+    if cached is None:
+        head = _head_query(*key).with_only_columns(_C.id).scalar_subquery()
+        cached = _CLAIMS[key] = (
+            update(_CONVERSATIONS)
+            .where(_C.id == head, _C.assignee_id.is_(None), _C.status == "open",
+                   bindparam("room") >= _WEIGHT)
+            .values(assignee_id=bindparam("agent"), updated_at=bindparam("now"))
+            .returning(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category,
+                       _C.language, _C.team_id, _C.channel_id))
+    return cached
+
+
+def _line_params(agent: pick.AgentState, workspace_id: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"ws": workspace_id}
+    if agent.team_ids:
+        params["teams"] = sorted(agent.team_ids)
+    if agent.skills:
+        params["skills"] = sorted(agent.skills)
+    if agent.languages:
+        params["langs"] = sorted(agent.languages)
+    return params
+
+
+def _claim_head(session: Session, agent: pick.AgentState, workspace_id: int, now: datetime
+                ) -> tuple[pick.Waiting, str] | None:
+    """Assign the head of the agent's line to them if it fits; None if it does not.
+
+    One UPDATE ... RETURNING: the head is chosen and taken together, and the statement
+    re-checks that it is still unassigned, so two processes never both take it.
+    """
+    params = _line_params(agent, workspace_id)
+    params.update({f"w_{kind}": pick.weight_of(agent, kind) for kind in _KINDS})
+    params.update(room=agent.capacity - agent.load, agent=agent.id, now=now)
+    query = _claim_query(bool(agent.team_ids), bool(agent.skills), bool(agent.languages))
+    row = session.connection().execute(query, params).first()
+    if row is None:
+        return None
+    loaded = session.identity_map.get(identity_key(Conversation, row.id))
     if loaded is not None:  # keep the caller's object in step, as committed state
-        set_committed_value(loaded, "assignee_id", agent_id)
+        set_committed_value(loaded, "assignee_id", agent.id)
         set_committed_value(loaded, "updated_at", now)
-    return True
+    kind = snapshot.channel_kind(session, row.channel_id)
+    return pick.Waiting(id=row.id, priority_rank=row.priority_rank,
+                        waiting_since=row.waiting_since, channel_kind=kind,
+                        category=row.category, language=row.language,
+                        team_id=row.team_id), row.priority
 
 
 def _record_assignment(session: Session, *, workspace_id: int, conv: pick.Waiting,
                        priority: str, agent_id: int, reasons: list[str], now: datetime
                        ) -> None:
     """Store the assign decision and its audit event with one INSERT each."""
-    session.execute(insert(_DECISIONS), {
+    conn = session.connection()
+    conn.execute(insert(_DECISIONS), {
         "workspace_id": workspace_id, "conversation_id": conv.id, "kind": "assign",
         "rule_id": None, "team_id": conv.team_id, "agent_id": agent_id,
         "actor_user_id": None, "handling": None, "priority": priority, "reasons": reasons,
         "created_at": now})
-    do_audit(session=session, workspace_id=workspace_id, action="conversation.assign",
-             target_type="conversation", target_id=conv.id,
-             details={"agent_id": agent_id, "reasons": reasons})
+    # What audit.service.do_audit writes, as a Core INSERT: an ORM object here would cost
+    # a unit-of-work flush per decision.
+    conn.execute(insert(_AUDIT), {
+        "workspace_id": workspace_id, "actor_user_id": None, "actor_token_id": None,
+        "action": "conversation.assign", "target_type": "conversation",
+        "target_id": str(conv.id), "details": {"agent_id": agent_id, "reasons": reasons},
+        "created_at": now})
 
 
 def do_assign(*, session: Session, conversation: Conversation, agent_id: int | None,
@@ -278,29 +321,29 @@ def _fill(session: Session, agent: pick.AgentState, workspace_id: int, now: date
     """Give a locked, freshly read agent the queue's head while it fits; stop when not.
 
     The agent's row is locked (snapshot.lock_agent) and `agent.load` read after the lock,
-    so no other transaction can add to it before commit; each head is claimed only if
-    still unassigned. Returns the ids of the conversations taken.
+    so no other transaction can add to it before commit. When the head does not fit, the
+    agent takes nothing lower: it is reserved for the head of the line. Returns the ids
+    of the conversations taken.
     """
     taken: list[int] = []
     races = 0
-    while len(taken) < limit and races < 3:
-        head = _queue_head(session, agent, workspace_id)
-        if head is None:
-            break
-        conv, priority = head
-        if not pick.has_room(agent, conv):
-            break  # reserved for the head of the line: no lower conversation jumps it
-        reasons = ["next in line: most urgent, longest waiting", *pick.why_chosen(agent, conv)]
-        if not _claim(session, conv.id, agent.id, now):
-            races += 1  # another process assigned it a moment ago: look again
+    while len(taken) < limit:
+        claimed = _claim_head(session, agent, workspace_id, now)
+        if claimed is None:
+            head = _queue_head(session, agent, workspace_id)
+            if head is None or not pick.has_room(agent, head[0]) or races >= 3:
+                break  # no work, or the head does not fit: nothing lower jumps it
+            races += 1  # another process took the head a moment ago: look again
             continue
+        conv, priority = claimed
+        reasons = ["next in line: most urgent, longest waiting", *pick.why_chosen(agent, conv)]
         _record_assignment(session, workspace_id=workspace_id, conv=conv, priority=priority,
                            agent_id=agent.id, reasons=reasons, now=now)
         agent.load += pick.weight_of(agent, conv.channel_kind)
         snapshot.note_assigned(session, agent.id, conv.channel_kind, now)
         taken.append(conv.id)
     if taken:
-        session.execute(_STAMP, {"agent": agent.id, "now": now})
+        session.connection().execute(_STAMP, {"agent": agent.id, "now": now})
         agent.last_assigned = now.timestamp()
     return taken
 
