@@ -171,9 +171,8 @@ _AUDIT = cast(Table, AuditEvent.__table__)
 _C, _R = _CONVERSATIONS.c, _ROUTING.c
 _HEAD_BASE: Select[Any] = (
     select(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category, _C.language,
-           _C.team_id, _CHANNELS.c.kind)
+           _C.team_id, _C.channel_id)
     .join_from(_CONVERSATIONS, _ROUTING, _R.conversation_id == _C.id)
-    .join(_CHANNELS, _CHANNELS.c.id == _C.channel_id)
     .where(_C.workspace_id == bindparam("ws"), _C.status == "open",
            _C.assignee_id.is_(None), _C.waiting_since.is_not(None),
            _R.handling.in_(("agent", "ticket", "invite_private")))
@@ -213,7 +212,8 @@ def _queue_head(session: Session, agent: pick.AgentState, workspace_id: int
     if row is None:
         return None
     return pick.Waiting(id=row.id, priority_rank=row.priority_rank,
-                        waiting_since=row.waiting_since, channel_kind=row.kind,
+                        waiting_since=row.waiting_since,
+                        channel_kind=snapshot.channel_kind(session, row.channel_id),
                         category=row.category, language=row.language,
                         team_id=row.team_id), row.priority
 

@@ -122,9 +122,26 @@ class WorkspaceSnapshot:
     agents: dict[int, AgentEntry]
     stale: set[int] = field(default_factory=set)
     versions: dict[int, int] = field(default_factory=dict)
+    # The choice functions' view of `agents` for one local minute; a change to one agent
+    # drops just their state.
+    _minute: datetime | None = field(default=None, repr=False)
+    _states: dict[int, pick.AgentState] = field(default_factory=dict, repr=False)
 
     def bump(self, user_id: int) -> None:
         self.versions[user_id] = self.versions.get(user_id, 0) + 1
+        self._states.pop(user_id, None)
+
+    def states(self, local: datetime) -> list[pick.AgentState]:
+        """Every agent's AgentState at `local` (shared: never mutate them)."""
+        minute = local.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            self._minute, self._states = minute, {}
+        states = self._states
+        if len(states) != len(self.agents):
+            for user_id, entry in self.agents.items():
+                if user_id not in states:
+                    states[user_id] = entry.state(local)
+        return list(states.values())
 
     def mark_stale(self, user_id: int) -> None:
         self.bump(user_id)
@@ -212,10 +229,15 @@ _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
                     Conversation.assignee_id == bindparam("id"),
                     Conversation.status != "resolved")
              .group_by(Channel.kind))
+# SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent.
 _LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
-    .where(_P.user_id == bindparam("id"), _P.workspace_id == bindparam("ws"))
+    .where(_P.user_id == bindparam("id"), _P.workspace_id == bindparam("ws")) \
+    .with_for_update(skip_locked=True)
 _IN_TEAM = select(TeamMember.team_id) \
     .where(TeamMember.user_id == bindparam("id"), TeamMember.team_id == bindparam("team"))
+_STATIC_ROWS = select(_P.user_id, _P.config_token, _P.capacity, _P.skills, _P.languages,
+                      _P.channel_weights, _P.working_hours) \
+    .where(_P.user_id.in_(bindparam("ids", expanding=True)))
 _ZONE = select(BusinessCalendar.timezone).where(BusinessCalendar.workspace_id == bindparam("ws"))
 _KIND = select(Channel.kind).where(Channel.id == bindparam("id"))
 
@@ -231,9 +253,7 @@ def static_profiles(session: Session, keys: Iterable[tuple[int, str]]) -> dict[i
     if missing:
         if len(_STATIC) > _STATIC_MAX:
             _STATIC.clear()
-        for row in session.execute(select(_P.user_id, _P.config_token, _P.capacity, _P.skills,
-                                          _P.languages, _P.channel_weights, _P.working_hours)
-                                   .where(_P.user_id.in_(missing))):
+        for row in session.connection().execute(_STATIC_ROWS, {"ids": missing}):
             _STATIC[(row.user_id, row.config_token)] = Static(
                 capacity=max(row.capacity, 1), skills=frozenset(row.skills),
                 languages=frozenset(row.languages), weights=dict(row.channel_weights),
@@ -253,15 +273,17 @@ def read_agents(session: Session, workspace_id: int,
         if not params["ids"]:
             return {}
         queries = (_SOME, _SOME_TEAMS, _SOME_LOADS)
-    online = session.execute(queries[0], params).all()
+    session.flush()
+    conn = session.connection()
+    online = conn.execute(queries[0], params).all()
     if not online:
         return {}
     static = static_profiles(session, ((r.user_id, r.config_token) for r in online))
     teams: dict[int, set[int]] = {}
-    for user_id, team_id in session.execute(queries[1], params):
+    for user_id, team_id in conn.execute(queries[1], params):
         teams.setdefault(user_id, set()).add(team_id)
     held: dict[int, dict[str, int]] = {}
-    for assignee_id, kind, count in session.execute(queries[2], params):
+    for assignee_id, kind, count in conn.execute(queries[2], params):
         if assignee_id is not None:
             held.setdefault(assignee_id, {})[kind] = count
     return {r.user_id: AgentEntry(
@@ -276,7 +298,7 @@ def channel_kind(session: Session, channel_id: int) -> str:
     kinds = _engine_state(_engine_of(session)).channel_kinds
     kind = kinds.get(channel_id)
     if kind is None:
-        kind = session.scalar(_KIND, {"id": channel_id}) or "api"
+        kind = session.connection().scalar(_KIND, {"id": channel_id}) or "api"
         kinds[channel_id] = kind
     return kind
 
@@ -284,7 +306,7 @@ def channel_kind(session: Session, channel_id: int) -> str:
 # --- the view a decision chooses from ----------------------------------------------------
 
 def _load_snapshot(session: Session, txn: _Txn, workspace_id: int) -> WorkspaceSnapshot:
-    zone = ZoneInfo(session.scalar(_ZONE, {"ws": workspace_id}) or "Asia/Tehran")
+    zone = ZoneInfo(session.connection().scalar(_ZONE, {"ws": workspace_id}) or "Asia/Tehran")
     agents = read_agents(session, workspace_id)
     snap = WorkspaceSnapshot(workspace_id=workspace_id, zone=zone, loaded_at=time.monotonic(),
                              agents=agents)
@@ -337,6 +359,8 @@ def agents_view(session: Session, workspace_id: int, now: datetime, *,
     txn = _txn(session)
     local = now.astimezone(snap.zone)
     with _LOCK:
+        if not txn.known:
+            return snap.states(local), snap
         agents = dict(snap.agents)
     for user_id, entry in txn.known.items():
         if entry is None:
@@ -376,25 +400,24 @@ def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: in
     with _LOCK:
         snap = _engine_state(txn.engine).workspaces.get(workspace_id)
         version = snap.versions.get(user_id, 0) if snap is not None else 0
-    row = session.execute(_LOCK_ROW.with_for_update(skip_locked=True),
-                          {"id": user_id, "ws": workspace_id}).first()
+    session.flush()
+    conn = session.connection()
+    row = conn.execute(_LOCK_ROW, {"id": user_id, "ws": workspace_id}).first()
     if row is None:
         # Offline, gone, or locked by someone else: say nothing of the first two here.
         return None
     if row.presence != "online":
         txn.known[user_id] = None
         return None
-    if team_id is not None and session.scalar(_IN_TEAM, {"id": user_id, "team": team_id}) \
-            is None:
+    if team_id is not None and conn.scalar(_IN_TEAM, {"id": user_id, "team": team_id}) is None:
         txn.dirty[user_id] = workspace_id  # team membership changed: re-read all of it
         return None
-    held = {kind: n for kind, n in session.execute(_ONE_LOAD, {"ws": workspace_id,
-                                                                "id": user_id})}
+    held = {kind: n for kind, n in conn.execute(_ONE_LOAD, {"ws": workspace_id, "id": user_id})}
     known = txn.known.get(user_id) or (snap.agents.get(user_id) if snap is not None else None)
     teams = known.team_ids if known is not None and user_id not in txn.dirty else None
     if teams is None:
-        teams = frozenset(t for _, t in session.execute(_SOME_TEAMS, {"ws": workspace_id,
-                                                                      "ids": [user_id]}))
+        teams = frozenset(t for _, t in conn.execute(_SOME_TEAMS, {"ws": workspace_id,
+                                                                   "ids": [user_id]}))
     static = static_profiles(session, [(user_id, row.config_token)])[user_id]
     entry = AgentEntry(user_id=user_id, workspace_id=workspace_id, token=row.config_token,
                        static=static, team_ids=teams, held=held,
