@@ -140,9 +140,10 @@ def timed(db: Database, decisions: int, work: Any) -> list[float]:
     return samples
 
 
-def timed_commits(db: Database, decisions: int, waiting: list[int]) -> list[float]:
-    """Dispatch and commit, timed; then resolve what was assigned, untimed."""
-    samples = []
+def timed_commits(db: Database, decisions: int, waiting: list[int]
+                  ) -> tuple[list[float], list[float]]:
+    """Dispatch and commit, timed (without and with the commit); then resolve, untimed."""
+    samples, before_commit = [], []
     for _ in range(decisions):
         with db.write() as s:
             conversation = None
@@ -151,6 +152,7 @@ def timed_commits(db: Database, decisions: int, waiting: list[int]) -> list[floa
                 conversation = s.get(Conversation, waiting.pop())
             start = time.perf_counter()
             do_dispatch(session=s, conversation=conversation)
+            before_commit.append((time.perf_counter() - start) * 1000)
             s.commit()
             samples.append((time.perf_counter() - start) * 1000)
         with db.write() as s:
@@ -160,7 +162,7 @@ def timed_commits(db: Database, decisions: int, waiting: list[int]) -> list[floa
                     .order_by(Conversation.updated_at.desc()).limit(1)):
                 do_set_status(session=s, conversation=held, status="resolved", actor=None)
             s.commit()
-    return samples
+    return samples, before_commit
 
 
 def report(backend: str, name: str, samples: list[float]) -> None:
@@ -200,7 +202,9 @@ def bench(backend: str, decisions: int) -> None:
         shuffled = list(waiting_ids)
         rng.shuffle(shuffled)
         timed_commits(db, 50, shuffled)  # warm caches and connections
-        report(backend, "decision", timed_commits(db, decisions, shuffled))
+        with_commit, before_commit = timed_commits(db, decisions, shuffled)
+        report(backend, "decision", with_commit)
+        report(backend, "decision_before_commit", before_commit)
         for name, work in (("dispatch", dispatch), ("fill", fill)):
             timed(db, 50, work)  # warm caches and connections
             report(backend, name, timed(db, decisions, work))
