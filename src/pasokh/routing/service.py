@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, Table, Update, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
+from pasokh.audit.models import AuditEvent
 from pasokh.audit.service import do_audit
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
 from pasokh.db import utcnow
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.routing import assignment as pick
+from pasokh.routing import snapshot
 from pasokh.routing.config import calendar_zone
 from pasokh.routing.models import (
     DEFAULT_CHANNEL_WEIGHTS,
@@ -29,8 +33,7 @@ from pasokh.routing.models import (
 from pasokh.routing.rules import Facts, Rule, match_rules
 from pasokh.routing.sla import do_start_clock
 from pasokh.tickets.service import do_ticket_for
-from pasokh.types import PRIORITIES, PRIORITY_RANK
-from pasokh.users.models import Team, TeamMember
+from pasokh.types import CHANNEL_KINDS, PRIORITIES, PRIORITY_RANK
 from pasokh.workspaces.models import Workspace
 
 
@@ -140,117 +143,161 @@ def do_route(*, session: Session, conversation: Conversation,
     return row
 
 
-@dataclass(frozen=True)
-class _Static:
-    capacity: int
-    skills: frozenset[str]
-    languages: frozenset[str]
-    weights: dict[str, int]
-    hours: list[Any]
-
-
-# Process-local copies of agents' rarely changing settings, keyed by (user, config_token):
-# a new token (see models._rotate_config_token) is a new key, so a copy is never stale.
-_STATIC: dict[tuple[int, str], _Static] = {}
-_STATIC_MAX = 50_000
-
-
-def _static_profiles(session: Session, keys: list[tuple[int, str]]) -> dict[int, _Static]:
-    missing = [user_id for user_id, token in keys if (user_id, token) not in _STATIC]
-    if missing:
-        if len(_STATIC) > _STATIC_MAX:
-            _STATIC.clear()
-        p = AgentProfile
-        for row in session.execute(select(p.user_id, p.config_token, p.capacity, p.skills,
-                                          p.languages, p.channel_weights, p.working_hours)
-                                   .where(p.user_id.in_(missing))):
-            _STATIC[(row.user_id, row.config_token)] = _Static(
-                capacity=max(row.capacity, 1), skills=frozenset(row.skills),
-                languages=frozenset(row.languages), weights=dict(row.channel_weights),
-                hours=list(row.working_hours))
-    return {user_id: _STATIC[(user_id, token)] for user_id, token in keys
-            if (user_id, token) in _STATIC}
-
-
 def load_agents(*, session: Session, workspace_id: int, now: datetime,
                 zone: ZoneInfo | None = None, user_ids: Sequence[int] | None = None
                 ) -> list[pick.AgentState]:
-    """Online agents of a workspace with their current load, ready for the choice functions."""
-    p = AgentProfile
-    query = select(p.user_id, p.config_token, p.last_assigned_at) \
-        .where(p.workspace_id == workspace_id, p.presence == "online")
-    teams_q = select(TeamMember.user_id, TeamMember.team_id) \
-        .join(Team, Team.id == TeamMember.team_id).where(Team.workspace_id == workspace_id)
-    # Load is counted per channel kind so each agent's own weights apply.
-    loads_q = (select(Conversation.assignee_id, Channel.kind, func.count())
-               .join(Channel, Channel.id == Conversation.channel_id)
-               .where(Conversation.workspace_id == workspace_id,
-                      Conversation.assignee_id.is_not(None),
-                      Conversation.status != "resolved")
-               .group_by(Conversation.assignee_id, Channel.kind))
-    if user_ids is not None:
-        query = query.where(p.user_id.in_(user_ids))
-        teams_q = teams_q.where(TeamMember.user_id.in_(user_ids))
-        loads_q = loads_q.where(Conversation.assignee_id.in_(user_ids))
-    online = session.execute(query).all()
-    if not online:
-        return []
-    static = _static_profiles(session, [(r.user_id, r.config_token) for r in online])
-    teams: dict[int, set[int]] = {}
-    for user_id, team_id in session.execute(teams_q):
-        teams.setdefault(user_id, set()).add(team_id)
-    held: dict[int, list[tuple[str, int]]] = {}
-    for assignee_id, kind, count in session.execute(loads_q):
-        if assignee_id is not None:
-            held.setdefault(assignee_id, []).append((kind, count))
+    """Online agents of a workspace with their load, read from the database now."""
     local = now.astimezone(zone or ZoneInfo("Asia/Tehran"))
-    agents = []
-    for r in online:
-        fixed = static[r.user_id]
-        agent = pick.AgentState(
-            id=r.user_id, capacity=fixed.capacity, skills=fixed.skills,
-            languages=fixed.languages, team_ids=frozenset(teams.get(r.user_id, ())),
-            weights=fixed.weights, available=pick.within_hours(fixed.hours, local),
-            last_assigned=r.last_assigned_at.timestamp() if r.last_assigned_at else 0.0)
-        agent.load = sum(pick.weight_of(agent, kind) * count
-                         for kind, count in held.get(r.user_id, ()))
-        agents.append(agent)
-    return agents
+    entries = snapshot.read_agents(session, workspace_id, user_ids)
+    return [replace(entry.state(local)) for entry in entries.values()]
 
 
 def waiting_of(*, session: Session, conversation: Conversation) -> pick.Waiting:
     """The conversation as the choice functions see it."""
-    kind = session.scalar(select(Channel.kind).where(Channel.id == conversation.channel_id))
     return pick.Waiting(id=conversation.id, priority_rank=conversation.priority_rank,
                         waiting_since=conversation.waiting_since or conversation.created_at,
-                        channel_kind=kind or "api", category=conversation.category,
-                        language=conversation.language, team_id=conversation.team_id)
+                        channel_kind=snapshot.channel_kind(session, conversation.channel_id),
+                        category=conversation.category, language=conversation.language,
+                        team_id=conversation.team_id)
+
+
+# The hot path speaks Core to the tables: no ORM loads, no unit of work.
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_ROUTING = cast(Table, ConversationRouting.__table__)
+_CHANNELS = cast(Table, Channel.__table__)
+_PROFILES = cast(Table, AgentProfile.__table__)
+_DECISIONS = cast(Table, RoutingDecision.__table__)
+_AUDIT = cast(Table, AuditEvent.__table__)
+_C, _R = _CONVERSATIONS.c, _ROUTING.c
+_HEAD_BASE: Select[Any] = (
+    select(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category, _C.language,
+           _C.team_id, _C.channel_id)
+    .join_from(_CONVERSATIONS, _ROUTING, _R.conversation_id == _C.id)
+    .where(_C.workspace_id == bindparam("ws"), _C.status == "open",
+           _C.assignee_id.is_(None), _C.waiting_since.is_not(None),
+           _R.handling.in_(("agent", "ticket", "invite_private")))
+    .order_by(_C.priority_rank, _C.waiting_since, _C.id)
+    .limit(1)
+)
+_HEADS: dict[tuple[bool, bool, bool], Select[Any]] = {}
+
+
+def _head_query(teams: bool, skills: bool, languages: bool) -> Select[Any]:
+    """The queue-head statement for an agent with (or without) teams, skills, languages."""
+    key = (teams, skills, languages)
+    cached = _HEADS.get(key)
+    if cached is not None:
+        return cached
+    query = _HEAD_BASE
+    if teams:
+        query = query.where(or_(_C.team_id.is_(None),
+                                _C.team_id.in_(bindparam("teams", expanding=True))))
+    else:
+        query = query.where(_C.team_id.is_(None))
+    if skills:
+        query = query.where(or_(_C.category.is_(None),
+                                _C.category.in_(bindparam("skills", expanding=True))))
+    if languages:
+        query = query.where(or_(_C.language.is_(None),
+                                _C.language.in_(bindparam("langs", expanding=True))))
+    _HEADS[key] = query
+    return query
 
 
 def _queue_head(session: Session, agent: pick.AgentState, workspace_id: int
-                ) -> Conversation | None:
+                ) -> tuple[pick.Waiting, str] | None:
     """The most urgent, longest-waiting unassigned conversation this agent is skilled for."""
-    query = (
-        select(Conversation)
-        .join(ConversationRouting, ConversationRouting.conversation_id == Conversation.id)
-        .where(Conversation.workspace_id == workspace_id, Conversation.status == "open",
-               Conversation.assignee_id.is_(None), Conversation.waiting_since.is_not(None),
-               ConversationRouting.handling.in_(("agent", "ticket", "invite_private")))
-        .order_by(Conversation.priority_rank, Conversation.waiting_since, Conversation.id)
-        .limit(1)
-    )
+    query = _head_query(bool(agent.team_ids), bool(agent.skills), bool(agent.languages))
+    row = session.connection().execute(query, _line_params(agent, workspace_id)).first()
+    if row is None:
+        return None
+    return pick.Waiting(id=row.id, priority_rank=row.priority_rank,
+                        waiting_since=row.waiting_since,
+                        channel_kind=snapshot.channel_kind(session, row.channel_id),
+                        category=row.category, language=row.language,
+                        team_id=row.team_id), row.priority
+
+
+_STAMP = (update(_PROFILES)
+          .where(_PROFILES.c.user_id == bindparam("agent"))
+          .values(last_assigned_at=bindparam("now")))
+_KINDS = sorted(set(CHANNEL_KINDS) | set(DEFAULT_CHANNEL_WEIGHTS))
+# Units the conversation's channel costs this agent (their weights travel as parameters).
+_WEIGHT = case({kind: bindparam(f"w_{kind}") for kind in _KINDS},
+               value=select(_CHANNELS.c.kind).where(_CHANNELS.c.id == _C.channel_id)
+               .scalar_subquery(), else_=1)
+_CLAIMS: dict[tuple[bool, bool, bool], Update] = {}
+
+
+def _claim_query(teams: bool, skills: bool, languages: bool) -> Update:
+    """Take the head of the agent's line in one statement, only if it fits their room."""
+    key = (teams, skills, languages)
+    cached = _CLAIMS.get(key)
+    if cached is None:
+        head = _head_query(*key).with_only_columns(_C.id).scalar_subquery()
+        cached = _CLAIMS[key] = (
+            update(_CONVERSATIONS)
+            .where(_C.id == head, _C.assignee_id.is_(None), _C.status == "open",
+                   bindparam("room") >= _WEIGHT)
+            .values(assignee_id=bindparam("agent"), updated_at=bindparam("now"))
+            .returning(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category,
+                       _C.language, _C.team_id, _C.channel_id))
+    return cached
+
+
+def _line_params(agent: pick.AgentState, workspace_id: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"ws": workspace_id}
     if agent.team_ids:
-        query = query.where(or_(Conversation.team_id.is_(None),
-                                Conversation.team_id.in_(agent.team_ids)))
-    else:
-        query = query.where(Conversation.team_id.is_(None))
+        params["teams"] = sorted(agent.team_ids)
     if agent.skills:
-        query = query.where(or_(Conversation.category.is_(None),
-                                Conversation.category.in_(agent.skills)))
+        params["skills"] = sorted(agent.skills)
     if agent.languages:
-        query = query.where(or_(Conversation.language.is_(None),
-                                Conversation.language.in_(agent.languages)))
-    return session.scalars(query).first()
+        params["langs"] = sorted(agent.languages)
+    return params
+
+
+def _claim_head(session: Session, agent: pick.AgentState, workspace_id: int, now: datetime
+                ) -> tuple[pick.Waiting, str] | None:
+    """Assign the head of the agent's line to them if it fits; None if it does not.
+
+    One UPDATE ... RETURNING: the head is chosen and taken together, and the statement
+    re-checks that it is still unassigned, so two processes never both take it.
+    """
+    params = _line_params(agent, workspace_id)
+    params.update({f"w_{kind}": pick.weight_of(agent, kind) for kind in _KINDS})
+    params.update(room=agent.capacity - agent.load, agent=agent.id, now=now)
+    query = _claim_query(bool(agent.team_ids), bool(agent.skills), bool(agent.languages))
+    row = session.connection().execute(query, params).first()
+    if row is None:
+        return None
+    loaded = session.identity_map.get(identity_key(Conversation, row.id))
+    if loaded is not None:  # keep the caller's object in step, as committed state
+        set_committed_value(loaded, "assignee_id", agent.id)
+        set_committed_value(loaded, "updated_at", now)
+    kind = snapshot.channel_kind(session, row.channel_id)
+    return pick.Waiting(id=row.id, priority_rank=row.priority_rank,
+                        waiting_since=row.waiting_since, channel_kind=kind,
+                        category=row.category, language=row.language,
+                        team_id=row.team_id), row.priority
+
+
+def _record_assignment(session: Session, *, workspace_id: int, conv: pick.Waiting,
+                       priority: str, agent_id: int, reasons: list[str], now: datetime
+                       ) -> None:
+    """Store the assign decision and its audit event with one INSERT each."""
+    conn = session.connection()
+    conn.execute(insert(_DECISIONS), {
+        "workspace_id": workspace_id, "conversation_id": conv.id, "kind": "assign",
+        "rule_id": None, "team_id": conv.team_id, "agent_id": agent_id,
+        "actor_user_id": None, "handling": None, "priority": priority, "reasons": reasons,
+        "created_at": now})
+    # What audit.service.do_audit writes, as a Core INSERT: an ORM object here would cost
+    # a unit-of-work flush per decision.
+    conn.execute(insert(_AUDIT), {
+        "workspace_id": workspace_id, "actor_user_id": None, "actor_token_id": None,
+        "action": "conversation.assign", "target_type": "conversation",
+        "target_id": str(conv.id), "details": {"agent_id": agent_id, "reasons": reasons},
+        "created_at": now})
 
 
 def do_assign(*, session: Session, conversation: Conversation, agent_id: int | None,
@@ -260,9 +307,7 @@ def do_assign(*, session: Session, conversation: Conversation, agent_id: int | N
     now = now or utcnow()
     conversation.assignee_id = agent_id
     if agent_id is not None:
-        profile = session.get(AgentProfile, agent_id)
-        if profile is not None:
-            profile.last_assigned_at = now
+        session.execute(_STAMP, {"agent": agent_id, "now": now})
     do_audit(session=session, workspace_id=conversation.workspace_id,
              action=f"conversation.{kind}", target_type="conversation",
              target_id=conversation.id, actor_user_id=actor_user_id,
@@ -271,48 +316,106 @@ def do_assign(*, session: Session, conversation: Conversation, agent_id: int | N
                      agent_id=agent_id, actor_user_id=actor_user_id, at=now)
 
 
-def do_fill_agent(*, session: Session, agent: pick.AgentState, workspace_id: int,
-                  now: datetime | None = None, limit: int = 50) -> list[Conversation]:
-    """Give a free agent the queue's head while it fits; stop at the first that does not."""
-    taken: list[Conversation] = []
-    for _ in range(limit):
-        head = _queue_head(session, agent, workspace_id)
-        if head is None:
-            break
-        conv = waiting_of(session=session, conversation=head)
-        if not pick.has_room(agent, conv):
-            break  # reserved for the head of the line: no lower conversation jumps it
-        do_assign(session=session, conversation=head, agent_id=agent.id, kind="assign",
-                  reasons=["next in line: most urgent, longest waiting",
-                           *pick.why_chosen(agent, conv)], now=now)
+def _fill(session: Session, agent: pick.AgentState, workspace_id: int, now: datetime,
+          limit: int) -> list[int]:
+    """Give a locked, freshly read agent the queue's head while it fits; stop when not.
+
+    The agent's row is locked (snapshot.lock_agent) and `agent.load` read after the lock,
+    so no other transaction can add to it before commit. When the head does not fit, the
+    agent takes nothing lower: it is reserved for the head of the line. Returns the ids
+    of the conversations taken.
+    """
+    taken: list[int] = []
+    races = 0
+    while len(taken) < limit:
+        claimed = _claim_head(session, agent, workspace_id, now)
+        if claimed is None:
+            head = _queue_head(session, agent, workspace_id)
+            if head is None or not pick.has_room(agent, head[0]) or races >= 3:
+                break  # no work, or the head does not fit: nothing lower jumps it
+            races += 1  # another process took the head a moment ago: look again
+            continue
+        conv, priority = claimed
+        reasons = ["next in line: most urgent, longest waiting", *pick.why_chosen(agent, conv)]
+        _record_assignment(session, workspace_id=workspace_id, conv=conv, priority=priority,
+                           agent_id=agent.id, reasons=reasons, now=now)
         agent.load += pick.weight_of(agent, conv.channel_kind)
-        session.flush()
-        taken.append(head)
+        snapshot.note_assigned(session, agent.id, conv.channel_kind, now)
+        taken.append(conv.id)
+    if taken:
+        session.connection().execute(_STAMP, {"agent": agent.id, "now": now})
+        agent.last_assigned = now.timestamp()
     return taken
+
+
+def _locked_state(session: Session, workspace_id: int, agent_id: int, now: datetime,
+                  team_id: int | None = None) -> pick.AgentState | None:
+    """Lock the agent and read them afresh; a private AgentState the caller may change."""
+    entry = snapshot.lock_agent(session, workspace_id, agent_id, team_id=team_id)
+    if entry is None:
+        return None
+    zone = snapshot.snapshot_for(session, workspace_id).zone
+    return replace(entry.state(now.astimezone(zone)))
+
+
+def do_fill_capacity(*, session: Session, workspace_id: int, agent_id: int,
+                     now: datetime | None = None, limit: int = 50) -> list[int]:
+    """Give the agent waiting work until full (call after they free capacity).
+
+    Reads the agent's load under a lock, so it is right even when this process's copy is
+    stale; safe to call after a resolve or handback, in the same transaction or a later
+    one. Returns the ids of the conversations assigned.
+    """
+    now = now or utcnow()
+    session.flush()
+    agent = _locked_state(session, workspace_id, agent_id, now)
+    if agent is None or not agent.available:
+        return []
+    return _fill(session, agent, workspace_id, now, limit)
 
 
 def do_dispatch(*, session: Session, conversation: Conversation, now: datetime | None = None,
                 exclude: frozenset[int] = frozenset()) -> int | None:
-    """Find the least-loaded skilled agent with room and give them the head of their line."""
+    """Find the least-loaded skilled agent with room and give them the head of their line.
+
+    The choice is made on this process's copy of agents' state (routing.snapshot); the
+    chosen agent is then locked and re-read, and if the copy was wrong about them, the
+    choice is made again on the corrected copy.
+    """
     now = now or utcnow()
-    agents = load_agents(session=session, workspace_id=conversation.workspace_id, now=now,
-                         zone=calendar_zone(session=session,
-                                            workspace_id=conversation.workspace_id))
+    session.flush()
+    workspace_id = conversation.workspace_id
     conv = waiting_of(session=session, conversation=conversation)
-    agent = pick.choose_agent(conv, agents, exclude=exclude)
-    if agent is None:
-        do_record(session=session, conversation=conversation, kind="wait", at=now,
-                  reasons=["no available agent with the skill, language and room; "
-                           "waiting in the queue"])
-        return None
-    # One decision: the chosen agent takes the head of their line, which is this
-    # conversation unless older or more urgent ones are ahead of it.
-    do_fill_agent(session=session, agent=agent, workspace_id=conversation.workspace_id,
-                  now=now, limit=1)
-    if conversation.assignee_id is None:
-        do_record(session=session, conversation=conversation, kind="wait", at=now,
-                  reasons=["older or more urgent conversations are ahead in the queue"])
-    return conversation.assignee_id
+    skip = set(exclude)
+    agents, snap = snapshot.agents_view(session, workspace_id, now)
+    fresh = False
+    for _ in range(8):
+        choice = pick.choose_agent(conv, agents, exclude=skip)
+        if choice is None:
+            if fresh or snapshot.age(snap) <= snapshot.WAIT_MAX_AGE_S:
+                break
+            # Never make a customer wait on old information: read everyone again.
+            agents, snap = snapshot.agents_view(session, workspace_id, now, max_age=0.0)
+            fresh = True
+            continue
+        agent = _locked_state(session, workspace_id, choice.id, now, team_id=conv.team_id)
+        if agent is None:
+            skip.add(choice.id)  # offline, left the team, or being assigned elsewhere now
+        elif pick.skilled(agent, conv) and pick.has_room(agent, conv):
+            # One decision: the chosen agent takes the head of their line, which is this
+            # conversation unless older or more urgent ones are ahead of it.
+            _fill(session, agent, workspace_id, now, limit=1)
+            if conversation.assignee_id is None:
+                do_record(session=session, conversation=conversation, kind="wait", at=now,
+                          reasons=["older or more urgent conversations are ahead in the "
+                                   "queue"])
+            return conversation.assignee_id
+        # The copy was wrong about this agent; lock_agent corrected it: choose again.
+        agents, snap = snapshot.agents_view(session, workspace_id, now)
+    do_record(session=session, conversation=conversation, kind="wait", at=now,
+              reasons=["no available agent with the skill, language and room; "
+                       "waiting in the queue"])
+    return None
 
 
 def do_set_presence(*, session: Session, profile: AgentProfile, presence: str,
@@ -325,13 +428,8 @@ def do_set_presence(*, session: Session, profile: AgentProfile, presence: str,
     was, profile.presence, profile.presence_changed_at = profile.presence, presence, now
     session.flush()
     if presence == "online":
-        agents = load_agents(session=session, workspace_id=profile.workspace_id, now=now,
-                             zone=calendar_zone(session=session,
-                                                workspace_id=profile.workspace_id),
-                             user_ids=[profile.user_id])
-        if agents:
-            do_fill_agent(session=session, agent=agents[0], workspace_id=profile.workspace_id,
-                          now=now)
+        do_fill_capacity(session=session, workspace_id=profile.workspace_id,
+                         agent_id=profile.user_id, now=now)
         return []
     if was != "online":
         return []
@@ -376,11 +474,12 @@ def do_rebalance(*, session: Session, workspace_id: int, now: datetime | None = 
     Call after capacity frees up (a conversation resolved) or from a periodic worker tick.
     """
     now = now or utcnow()
+    session.flush()
     agents = load_agents(session=session, workspace_id=workspace_id, now=now,
                          zone=calendar_zone(session=session, workspace_id=workspace_id))
     taken = 0
     for agent in sorted(agents, key=lambda a: (a.load / a.capacity, a.last_assigned, a.id)):
-        if agent.available:
-            taken += len(do_fill_agent(session=session, agent=agent,
-                                       workspace_id=workspace_id, now=now))
+        if agent.available and agent.load < agent.capacity:
+            taken += len(do_fill_capacity(session=session, workspace_id=workspace_id,
+                                          agent_id=agent.id, now=now))
     return taken
