@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pasokh.customers.models import Contact
 from pasokh.db import utcnow
 from pasokh.errors import PasokhError
 from pasokh.inbox.models import Conversation, Message, TriageDecision
@@ -57,7 +58,10 @@ def do_ingest(
     if isinstance(result, PasokhError):
         raise result
     # Core statements bypassed the identity map: reload what the caller may hold.
-    session.expire_all()
+    for model, key in ((Conversation, result.conversation_id), (Contact, result.contact_id)):
+        held = session.identity_map.get(session.identity_key(model, key))
+        if held is not None:
+            session.refresh(held)
     message = session.get_one(Message, result.message_id)
     decision = session.scalar(
         select(TriageDecision).where(TriageDecision.message_id == result.message_id))
