@@ -205,3 +205,28 @@ def test_two_transactions_never_overload_one_agent(
     assert one.assignee_id == ids["ali"] and two.assignee_id is None
     assert held_units(db, ids["ali"]) == 3
     snapshot.reset()
+
+
+def test_resolving_queues_a_job_that_hands_the_freed_seat_to_the_next_in_line(
+        db: Database, world: World, two_agents: dict[str, int]) -> None:
+    from pasokh.jobs.handlers import build_runner
+    from pasokh.jobs.models import OutboxJob
+
+    with db.write() as s:
+        chats = [write(s, world, f"question: چت {i}") for i in range(3)]
+        s.commit()
+    done = chats[0]
+    waiting = [c for c in chats if c.assignee_id is None]
+    assert len(waiting) == 1
+    with db.write() as s:  # the agent resolves in the inbox; routing is not called here
+        resolved = s.get(Conversation, done.id)
+        assert resolved is not None
+        do_set_status(session=s, conversation=resolved, status="resolved", actor=None,
+                      at=SATURDAY_10)
+        s.commit()
+    with db.read() as s:
+        job = s.scalars(select(OutboxJob).where(OutboxJob.kind == "fill_capacity")).one()
+        assert job.payload == {"workspace_id": world.workspace_id, "agent_id": done.assignee_id}
+    build_runner(db, periodic_every=None).run_until_idle(now=SATURDAY_10)
+    with db.read() as s:
+        assert s.get_one(Conversation, waiting[0].id).assignee_id == done.assignee_id

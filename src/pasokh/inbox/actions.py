@@ -79,6 +79,18 @@ def do_note(*, session: Session, conversation: Conversation, author: User, text:
     return message
 
 
+FILL_CAPACITY = "fill_capacity"
+
+
+def _freed(session: Session, workspace_id: int, agent_id: int | None,
+           at: datetime | None = None) -> None:
+    """An agent has room again: after the commit, routing gives them the next in line."""
+    if agent_id is not None:
+        do_enqueue(session=session, workspace_id=workspace_id, kind=FILL_CAPACITY,
+                   payload={"workspace_id": workspace_id, "agent_id": agent_id},
+                   run_after=at)
+
+
 def do_set_status(*, session: Session, conversation: Conversation, status: str,
                   actor: User | None, at: datetime | None = None) -> Conversation:
     """Resolve, reopen or park a conversation."""
@@ -87,6 +99,8 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
     at = at or utcnow()
     if conversation.status == "resolved" and status != "resolved":
         check_can_reopen(session=session, conversation=conversation)
+    if status == "resolved" and conversation.status != "resolved":
+        _freed(session, conversation.workspace_id, conversation.assignee_id, at)
     conversation.status = status
     conversation.snoozed_until = None
     conversation.resolved_at = at if status == "resolved" else None
@@ -140,7 +154,10 @@ def do_assign(*, session: Session, conversation: Conversation, assignee: User | 
         if assignee.role == "analyst":
             raise Unprocessable("Analysts do not answer customers; pick an agent, a supervisor "
                                 "or an admin.")
+    previous = conversation.assignee_id
     conversation.assignee_id = assignee.id if assignee else None
+    if previous != conversation.assignee_id and conversation.status != "resolved":
+        _freed(session, conversation.workspace_id, previous)
     do_audit(session=session, workspace_id=conversation.workspace_id,
              action="conversation.assigned" if assignee else "conversation.unassigned",
              target_type="conversation", target_id=conversation.id,
@@ -204,6 +221,8 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     if PRIORITY_RANK[source.priority] < target.priority_rank:
         target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
     source.message_count = 0
+    if source.status != "resolved":
+        _freed(session, source.workspace_id, source.assignee_id)
     source.status, source.resolved_at, source.waiting_since = "resolved", utcnow(), None
     refresh_conversations(session, [source.id, target.id])  # their timelines moved
     do_audit(session=session, workspace_id=target.workspace_id, action="conversation.merged",

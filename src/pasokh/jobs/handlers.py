@@ -20,12 +20,13 @@ from pasokh.channels.models import Channel
 from pasokh.channels.outbound import ChannelAdapter, default_adapters, outgoing_of
 from pasokh.db import Database
 from pasokh.events import EventBus
+from pasokh.inbox.actions import FILL_CAPACITY
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.models import OutboxJob
 from pasokh.jobs.runner import DeadHandler, Handler, JobRunner, Periodic
 from pasokh.jobs.service import run_after_commit
 from pasokh.routing import sla
-from pasokh.routing.service import do_route
+from pasokh.routing.service import do_fill_capacity, do_route
 from pasokh.surveys.service import do_collect_answers, do_schedule_surveys, do_send_due_surveys
 from pasokh.users.models import User
 from pasokh.workspaces.models import Workspace
@@ -63,6 +64,12 @@ def route_message(session: Session, payload: dict[str, Any], now: datetime,
              text=message.text)
     _publish_after_commit(session, publish, conversation.workspace_id, "conversation.updated",
                           {"conversation_id": conversation.id, "change": "routing"})
+
+
+def fill_capacity(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """An agent freed capacity (resolved, handed over, merged): give them the next in line."""
+    do_fill_capacity(session=session, workspace_id=int(payload["workspace_id"]),
+                     agent_id=int(payload["agent_id"]), now=now)
 
 
 def deliver_reply(session: Session, payload: dict[str, Any], now: datetime,
@@ -195,6 +202,7 @@ def build_handlers(*, events: EventBus | None = None,
         sla.BREACH: lambda s, p, now: _ignore(sla.handle_breach(session=s, payload=p, now=now)),
         NOTIFY_SLA: lambda s, p, now: notify_sla(s, p, now, publish),
         ROUTE: lambda s, p, now: route_message(s, p, now, publish),
+        FILL_CAPACITY: fill_capacity,
         SEND_REPLY: lambda s, p, now: deliver_reply(s, p, now, outbound),
         WEBHOOK_JOB: lambda s, p, now: _ignore(run_crisis_webhook(session=s, payload=p,
                                                                   now=now)),
@@ -211,7 +219,7 @@ def _ignore(_result: object) -> None:
 
 DEAD_HANDLERS: dict[str, DeadHandler] = {SEND_REPLY: reply_undeliverable}
 # Kinds that only touch the database (and publish after commit): run many per transaction.
-BATCHABLE = (ROUTE, sla.WARN, sla.BREACH, NOTIFY_SLA)
+BATCHABLE = (ROUTE, FILL_CAPACITY, sla.WARN, sla.BREACH, NOTIFY_SLA)
 
 
 def periodic_tasks(every: timedelta) -> list[Periodic]:
