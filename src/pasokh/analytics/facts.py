@@ -65,6 +65,14 @@ def record_inbound(session: Session, *, conversation_id: int, sent_at: datetime,
 _MANY: dict[str, Any] = {}
 
 
+def padded(values: Sequence[int]) -> list[int]:
+    """`values` repeated up to the next power of two: few distinct SQL texts (psycopg
+    caches parsed statements by text)."""
+    items = list(values)
+    size = 1 << max(len(items) - 1, 0).bit_length()
+    return items + items[-1:] * (size - len(items))
+
+
 def _record_many_statement(dialect: str) -> Any:
     """`record_inbound` as one statement for many rows (built once per dialect)."""
     statement = _MANY.get(dialect)
@@ -100,7 +108,8 @@ def record_inbound_many(connection: Connection,
     f = ConversationFacts
     late = [cid for cid, last in connection.execute(
         select(f.conversation_id, f.last_human_reply_at)
-        .where(f.conversation_id.in_(sorted(earliest)), f.last_human_reply_at.is_not(None)))
+        .where(f.conversation_id.in_(padded(sorted(earliest))),
+               f.last_human_reply_at.is_not(None)))
         if last is not None and earliest[cid] < last]
     if late:  # delivered late, into an earlier turn: renumber those conversations' turns
         _refresh_turns(connection, late)

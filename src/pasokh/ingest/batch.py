@@ -87,10 +87,23 @@ class Stored:
     created_at: datetime
     sent_at: datetime
     outcome: TriageOutcome | None = None
-    route_job_id: int | None = None
 
 
 Result = Stored | PasokhError
+
+
+def padded(values: Sequence[Any]) -> list[Any]:
+    """`values` repeated at the end up to the next power of two (the same set).
+
+    An IN list of n values is a different SQL text for every n; drivers that cache parsed
+    or prepared statements by text (psycopg) then miss on almost every batch. Padding
+    leaves a handful of texts.
+    """
+    items = list(values)
+    if not items:
+        return items
+    size = 1 << (len(items) - 1).bit_length()
+    return items + [items[-1]] * (size - len(items))
 
 
 def fingerprint(inbound: InboundMessage) -> str:
@@ -266,7 +279,7 @@ def _admit(conn: Connection, deliveries: Sequence[Delivery], results: list[Resul
     if missing:
         rows = conn.execute(
             select(Channel.id, Channel.workspace_id, Channel.key, Channel.kind)
-            .where(tuple_(Channel.workspace_id, Channel.key).in_(sorted(missing)),
+            .where(tuple_(Channel.workspace_id, Channel.key).in_(padded(sorted(missing))),
                    Channel.is_active.is_(True)))
         for r in rows:
             channels[(r.workspace_id, r.key)] = found = _Channel(r.id, r.kind, r.key)
@@ -297,7 +310,7 @@ def _find_retries(conn: Connection, items: list[_Item], results: list[Result | N
         for found in conn.execute(
                 select(m.id, m.channel_id, m.provider_message_id, m.payload_hash,
                        m.conversation_id, m.sender_contact_id, m.created_at, m.sent_at)
-                .where(tuple_(m.channel_id, m.provider_message_id).in_(sorted(wanted)))):
+                .where(tuple_(m.channel_id, m.provider_message_id).in_(padded(sorted(wanted))))):
             known[(found.channel_id, found.provider_message_id)] = found
     first_in_batch: dict[tuple[int, str], _Item] = {}
     for item in items:
@@ -340,7 +353,7 @@ def _resolve_contacts(conn: Connection, items: list[_Item]) -> None:
             select(ci.workspace_id, ci.kind, ci.value, Contact.id, Contact.is_vip,
                    Contact.display_name)
             .join(Contact, Contact.id == ci.contact_id)
-            .where(tuple_(ci.workspace_id, ci.kind, ci.value).in_(wanted))).all()
+            .where(tuple_(ci.workspace_id, ci.kind, ci.value).in_(padded(wanted)))).all()
         contacts: dict[int, _Contact] = {}
         for r in rows:
             contact = contacts.setdefault(r.id, _Contact(
@@ -398,7 +411,8 @@ def _survey_answers(session: Session, conn: Connection, items: list[_Item]) -> l
         return []
     waiting = {(r.contact_id, r.channel_id) for r in conn.execute(
         select(Survey.contact_id, Survey.channel_id).where(
-            Survey.status == "sent", tuple_(Survey.contact_id, Survey.channel_id).in_(pairs)))}
+            Survey.status == "sent",
+            tuple_(Survey.contact_id, Survey.channel_id).in_(padded(pairs))))}
     answers: list[_Item] = []
     for item in items:
         assert item.contact is not None and item.contact.id is not None
@@ -464,7 +478,7 @@ def _open_conversations(conn: Connection, items: list[_Item]
                    c.subject, c.priority, c.priority_rank, c.category, c.sentiment,
                    c.language, c.waiting_since, c.first_message_at, c.last_message_at,
                    c.created_at)
-            .where(c.contact_id.in_(sorted(known)),
+            .where(c.contact_id.in_(padded(sorted(known))),
                    or_(c.status != "resolved", c.created_at >= since))
             .order_by(c.id).with_for_update())
         for r in rows:
@@ -578,18 +592,15 @@ def _write(conn: Connection, items: list[_Item], route_jobs: bool) -> None:
               "_language": c.language, "_waiting": c.waiting_since,
               "_last": c.last_message_at, "_added": c.added} for c in old])
     if route_jobs:
-        ids = conn.execute(
-            insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True),
-            [{"workspace_id": i.delivery.workspace_id, "kind": ROUTE_JOB,
-              "payload": {"conversation_id": i.conversation.id if i.conversation else None,
-                          "message_id": i.stored_id,
-                          "at": i.delivery.received_at.isoformat()},
-              "dedupe_key": f"{ROUTE_JOB}:{i.stored_id}", "status": "queued", "attempts": 0,
-              "max_attempts": 8, "run_after": i.delivery.received_at,
-              "created_at": i.delivery.received_at, "updated_at": i.delivery.received_at}
-             for i in items]).scalars().all()
-        for item, job_id in zip(items, ids, strict=True):
-            item.stored["route_job_id"] = job_id
+        conn.execute(insert(_JOBS), [
+            {"workspace_id": i.delivery.workspace_id, "kind": ROUTE_JOB,
+             "payload": {"conversation_id": i.conversation.id if i.conversation else None,
+                         "message_id": i.stored_id,
+                         "at": i.delivery.received_at.isoformat()},
+             "dedupe_key": f"{ROUTE_JOB}:{i.stored_id}", "status": "queued", "attempts": 0,
+             "max_attempts": 8, "run_after": i.delivery.received_at, "locked_until": None,
+             "last_error": None, "created_at": i.delivery.received_at,
+             "updated_at": i.delivery.received_at} for i in items])
 
 
 def _conversation_row(c: _Conversation) -> dict[str, Any]:
@@ -638,8 +649,7 @@ def _stored(item: _Item) -> Stored:
                   contact_id=item.contact.id, channel_id=item.channel.id,
                   channel_key=item.channel.key, channel_kind=item.channel.kind, created=True,
                   created_at=item.delivery.received_at,
-                  sent_at=inbound.sent_at or item.delivery.received_at, outcome=item.outcome,
-                  route_job_id=item.stored.get("route_job_id"))
+                  sent_at=inbound.sent_at or item.delivery.received_at, outcome=item.outcome)
 
 
 def _retry_of(item: _Item, message_id: int, stored: dict[str, Any]) -> Stored:
