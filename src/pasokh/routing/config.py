@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasokh.errors import Conflict, NotFound, Unprocessable
+from pasokh.routing.cache import DEFAULT_SLA as DEFAULT_SLA
 from pasokh.routing.calendar import IRAN_WEEK, WorkCalendar, make_calendar
 from pasokh.routing.holidays import iran_holidays
 from pasokh.routing.models import (
@@ -24,12 +25,6 @@ from pasokh.routing.models import (
 from pasokh.routing.schemas import AgentProfileUpdate, CalendarUpdate, RuleCreate, TeamUpdate
 from pasokh.types import PRIORITIES
 from pasokh.users.models import Team, TeamMember, User
-
-# Business minutes: (first response, next response, resolution).
-DEFAULT_SLA: dict[str, tuple[int, int, int]] = {
-    "urgent": (15, 30, 240), "high": (60, 120, 540),
-    "normal": (240, 480, 1620), "low": (480, 960, 2700),
-}
 
 
 def do_ensure_calendar(*, session: Session, workspace_id: int) -> BusinessCalendar:
