@@ -95,6 +95,15 @@ def get_holiday(*, session: Session, workspace_id: int, holiday_id: int) -> Cale
     return row
 
 
+def do_move_holiday(*, session: Session, workspace_id: int, holiday_id: int, day: date,
+                    name: str) -> CalendarHoliday:
+    """Correct a holiday's date or name (e.g. a lunar date moved by a day)."""
+    row = get_holiday(session=session, workspace_id=workspace_id, holiday_id=holiday_id)
+    row.day, row.name = day, name[:200]
+    session.flush()
+    return row
+
+
 def policy_minutes(*, session: Session, workspace_id: int, priority: str
                    ) -> tuple[int, int, int, int]:
     """(first response, next response, resolution, warn %) for a priority."""
@@ -205,7 +214,7 @@ def get_profile(*, session: Session, workspace_id: int, user_id: int) -> AgentPr
 
 
 
-# --- used by the supervisor pages (web/admin_*.py); the API's handlers do the same inline ----
+# --- used by the API (routing/routes.py) and the supervisor pages (web/admin_*.py) -----------
 
 def do_save_rule(*, session: Session, workspace_id: int, rule: RoutingRule | None,
                  data: RuleCreate) -> RoutingRule:
