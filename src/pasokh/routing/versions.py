@@ -76,9 +76,11 @@ def bump_config(*, session: Session, workspace_ids: Iterable[int]) -> None:
 
 def _workspace_of(session: Session, obj: object) -> int | None:
     if isinstance(obj, CalendarHoliday):
-        return cast(int | None, session.connection().execute(
-            _CALENDAR_WORKSPACE, {"cal": obj.calendar_id}).scalar())
-    return cast(int | None, getattr(obj, "workspace_id", None))
+        found: int | None = session.connection().execute(
+            _CALENDAR_WORKSPACE, {"cal": obj.calendar_id}).scalar()
+        return found
+    workspace_id: int | None = getattr(obj, "workspace_id", None)
+    return workspace_id
 
 
 def _after_flush(session: Session, _context: Any) -> None:
