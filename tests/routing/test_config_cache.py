@@ -74,6 +74,8 @@ EDITS: dict[str, Edit] = {"rule": _rule, "policy": _policy, "calendar": _calenda
 
 
 def _route_job(session: Session, world: World, write_in: Write, text: str) -> Conversation:
+    # The calendar exists before the first job, so that job stores the copy of the config.
+    config.do_ensure_calendar(session=session, workspace_id=world.workspace_id)
     conversation = write_in(text)
     message_id = session.scalars(select(Message.id).where(
         Message.conversation_id == conversation.id).order_by(Message.id.desc())).first()
