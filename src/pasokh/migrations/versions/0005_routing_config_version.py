@@ -6,6 +6,8 @@ Create Date: 2026-11-28 09:00:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from uuid import uuid4
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,8 +24,6 @@ WHEN = pasokh.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
-    # No rows: a workspace without one is read afresh by every route job until its first
-    # routing edit (or first calendar) writes one.
     op.create_table(
         "routing_config_versions",
         sa.Column("workspace_id", ID, nullable=False),
@@ -34,6 +34,12 @@ def upgrade() -> None:
             name=op.f("fk_routing_config_versions_workspace_id_workspaces"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("workspace_id", name=op.f("pk_routing_config_versions")),
     )
+    # A version for every existing workspace, so routing caches their configuration from
+    # the first job (without a row it would read it afresh until the next edit).
+    op.execute(sa.text("INSERT INTO routing_config_versions (workspace_id, version, changed_at)"
+                       " SELECT id, :version, :now FROM workspaces")
+               .bindparams(sa.bindparam("version", uuid4().hex),
+                           sa.bindparam("now", datetime.now(UTC), type_=WHEN)))
 
 
 def downgrade() -> None:
