@@ -21,12 +21,12 @@ from pasokh.channels.outbound import ChannelAdapter, default_adapters, outgoing_
 from pasokh.db import Database
 from pasokh.events import EventBus
 from pasokh.inbox.actions import FILL_CAPACITY
-from pasokh.inbox.models import Conversation, Message, TriageDecision
+from pasokh.inbox.models import Conversation, Message
 from pasokh.jobs.models import OutboxJob
-from pasokh.jobs.runner import DeadHandler, Handler, JobRunner, Periodic
+from pasokh.jobs.runner import BatchHandler, DeadHandler, Handler, JobRunner, Periodic
 from pasokh.jobs.service import run_after_commit
 from pasokh.routing import sla
-from pasokh.routing.service import do_fill_capacity, do_route
+from pasokh.routing.service import do_fill_capacity, do_route_many, message_texts
 from pasokh.surveys.service import do_collect_answers, do_schedule_surveys, do_send_due_surveys
 from pasokh.users.models import User
 from pasokh.workspaces.models import Workspace
@@ -53,17 +53,29 @@ def _publish_after_commit(session: Session, publish: Publish, workspace_id: int,
 def route_message(session: Session, payload: dict[str, Any], now: datetime,
                   publish: Publish) -> None:
     """Route a stored message's conversation: rules, team, SLA clock, assignee."""
-    conversation = session.get(Conversation, int(payload["conversation_id"]))
-    message = session.get(Message, int(payload["message_id"]))
-    if conversation is None or message is None:
-        log.info("route job for a conversation or message that no longer exists: %s", payload)
-        return
-    decision = session.scalar(select(TriageDecision)
-                              .where(TriageDecision.message_id == message.id))
-    do_route(session=session, conversation=conversation, decision=decision, now=now,
-             text=message.text)
-    _publish_after_commit(session, publish, conversation.workspace_id, "conversation.updated",
-                          {"conversation_id": conversation.id, "change": "routing"})
+    route_messages(session, [payload], now, publish)
+
+
+def route_messages(session: Session, payloads: list[dict[str, Any]], now: datetime,
+                   publish: Publish) -> None:
+    """Route the conversations of several stored messages, in order; a conversation with
+    several messages here is routed once, its keyword rules reading all their texts."""
+    texts = message_texts(session, [int(p["message_id"]) for p in payloads])
+    routes = []
+    for payload in payloads:
+        text = texts.get(int(payload["message_id"]))
+        if payload.get("conversation_id") is None or text is None:
+            log.info("route job for a conversation or message that no longer exists: %s",
+                     payload)
+            continue
+        routes.append((int(payload["conversation_id"]), text))
+    routed = do_route_many(session=session, routes=routes, now=now)
+    missing = {c for c, _ in routes} - {r.conversation_id for r in routed}
+    if missing:
+        log.info("route jobs for conversations that no longer exist: %s", sorted(missing))
+    for r in routed:
+        _publish_after_commit(session, publish, r.workspace_id, "conversation.updated",
+                              {"conversation_id": r.conversation_id, "change": "routing"})
 
 
 def fill_capacity(session: Session, payload: dict[str, Any], now: datetime) -> None:
@@ -235,5 +247,9 @@ def build_runner(db: Database, *, events: EventBus | None = None,
     """A runner for every Pasokh job kind; `periodic_every=None` leaves out periodic work."""
     periodic = periodic_tasks(periodic_every) if periodic_every else []
     options.setdefault("batchable", BATCHABLE)
+    publish: Publish = events.publish if events is not None else (lambda *_: None)
+    batch: dict[str, BatchHandler] = {
+        ROUTE: lambda s, payloads, now: route_messages(s, payloads, now, publish)}
+    options.setdefault("batch_handlers", batch)
     return JobRunner(db, build_handlers(events=events, adapters=adapters),
                      on_dead=DEAD_HANDLERS, periodic=periodic, **options)

@@ -35,6 +35,9 @@ from pasokh.jobs.service import run_after_commit
 log = logging.getLogger("pasokh.jobs")
 
 Handler = Callable[[Session, dict[str, Any], datetime], None]
+# Runs several due jobs of one kind at once (payloads in claim order), e.g. route jobs: one
+# read for all, jobs for one conversation coalesced. If it raises, each job runs alone.
+BatchHandler = Callable[[Session, list[dict[str, Any]], datetime], None]
 # Called in the transaction that marks a job dead: record the failure where people look.
 DeadHandler = Callable[[Session, dict[str, Any], str], None]
 
@@ -86,8 +89,10 @@ class JobRunner:
                  backoff_base: timedelta = timedelta(seconds=30),
                  backoff_cap: timedelta = timedelta(hours=1),
                  poll_seconds: float = 1.0, batch: int = 50,
-                 batchable: Iterable[str] = ()) -> None:
+                 batchable: Iterable[str] = (),
+                 batch_handlers: Mapping[str, BatchHandler] | None = None) -> None:
         self.db = db
+        self.batch_handlers = dict(batch_handlers or {})
         # Kinds whose handlers only touch the database: claimed and run many to a
         # transaction (a savepoint each), so a burst of routing costs a few commits, not
         # two per job. Kinds with outside effects (HTTP) keep one transaction each.
@@ -195,22 +200,12 @@ class JobRunner:
                 jobs = {j.id: j for j in session.scalars(
                     select(OutboxJob).where(OutboxJob.id.in_(ids)).order_by(OutboxJob.id)
                     .with_for_update(skip_locked=self.db.dialect == "postgresql"))}
-                for claim in claims:
-                    job = jobs.get(claim.job_id)
-                    if job is None or job.status != "running" or job.attempts != claim.attempt:
-                        continue  # taken over after its lease expired
-                    handler = self.handlers[job.kind]
-                    mark = len(callbacks)
-                    try:
-                        with session.begin_nested():
-                            handler(session, dict(job.payload), now)
-                    except Exception as exc:
-                        del callbacks[mark:]
-                        failed.append((claim, _describe(exc)))
-                        log.warning("job %s (%s) attempt %s failed: %s", claim.job_id,
-                                    claim.kind, claim.attempt, exc, exc_info=True)
-                        continue
-                    job.status, job.locked_until, job.last_error = "done", None, None
+                held = [(c, j) for c in claims if (j := jobs.get(c.job_id)) is not None
+                        and j.status == "running" and j.attempts == c.attempt]
+                for group in _runs_of_kind(held):
+                    if not self._run_group(session, group, now, callbacks):
+                        for claim, job in group:
+                            self._run_one(session, claim, job, now, callbacks, failed)
                 session.commit()
         except Exception:
             # The batch as a whole could not commit: run each job on its own instead.
@@ -226,6 +221,43 @@ class JobRunner:
                 callback()
             except Exception:  # best effort (live events); the job's work is committed
                 log.exception("after-commit callback of a job failed")
+
+    def _run_group(self, session: Session, group: list[tuple[Claim, OutboxJob]],
+                   now: datetime, callbacks: list[Callable[[], None]]) -> bool:
+        """Run a run of same-kind jobs through their batch handler in one savepoint;
+        False (nothing kept) when there is none, the run is one job, or it raised."""
+        batch = self.batch_handlers.get(group[0][1].kind)
+        if batch is None or len(group) < 2:
+            return False
+        mark = len(callbacks)
+        try:
+            with session.begin_nested():
+                batch(session, [dict(job.payload) for _, job in group], now)
+        except Exception:
+            del callbacks[mark:]
+            log.warning("a batch of %s %s jobs failed; running them one by one",
+                        len(group), group[0][1].kind, exc_info=True)
+            return False
+        for _, job in group:
+            job.status, job.locked_until, job.last_error = "done", None, None
+        return True
+
+    def _run_one(self, session: Session, claim: Claim, job: OutboxJob, now: datetime,
+                 callbacks: list[Callable[[], None]], failed: list[tuple[Claim, str]]
+                 ) -> None:
+        """Run one held job in a savepoint; a failure is noted for retry, the rest go on."""
+        handler = self.handlers[job.kind]
+        mark = len(callbacks)
+        try:
+            with session.begin_nested():
+                handler(session, dict(job.payload), now)
+        except Exception as exc:
+            del callbacks[mark:]
+            failed.append((claim, _describe(exc)))
+            log.warning("job %s (%s) attempt %s failed: %s", claim.job_id,
+                        claim.kind, claim.attempt, exc, exc_info=True)
+            return
+        job.status, job.locked_until, job.last_error = "done", None, None
 
     def execute(self, claim: Claim, now: datetime) -> None:
         """Run a claimed job's handler and mark it done in the same transaction."""
@@ -415,6 +447,18 @@ class JobRunner:
     def _after_commit(self, session: Session) -> None:
         if session.info.pop("jobs_queued", False):
             self.wake()
+
+
+def _runs_of_kind(held: list[tuple[Claim, OutboxJob]]
+                  ) -> list[list[tuple[Claim, OutboxJob]]]:
+    """Consecutive jobs of the same kind, in claim order (the order they run in)."""
+    runs: list[list[tuple[Claim, OutboxJob]]] = []
+    for pair in held:
+        if runs and runs[-1][-1][1].kind == pair[1].kind:
+            runs[-1].append(pair)
+        else:
+            runs.append([pair])
+    return runs
 
 
 def _note_jobs(session: Session, _context: Any) -> None:

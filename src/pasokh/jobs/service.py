@@ -60,6 +60,29 @@ def do_enqueue(*, session: Session, workspace_id: int | None, kind: str,
     return job_id
 
 
+def do_enqueue_many(*, session: Session, jobs: list[dict[str, Any]]) -> None:
+    """Queue many jobs in one executemany; each dict has workspace_id, kind, payload,
+    dedupe_key and run_after. A key already queued is skipped, as in `do_enqueue`."""
+    if not jobs:
+        return
+    connection = session.connection()
+    now = utcnow()
+    connection.execute(_insert_many(connection.dialect.name), [
+        {"max_attempts": 8, **job, "status": "queued", "attempts": 0, "locked_until": None,
+         "last_error": None, "created_at": now, "updated_at": now} for job in jobs])
+    session.info["jobs_queued"] = True
+
+
+def _insert_many(dialect: str) -> Any:
+    key = f"{dialect}:many"
+    statement = _INSERTS.get(key)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERTS[key] = insert(_JOBS).on_conflict_do_nothing(
+            index_elements=["dedupe_key"])
+    return statement
+
+
 def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Call `callback` once the session's transaction commits (never if it rolls back).
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasokh.errors import Conflict, NotFound, Unprocessable
+from pasokh.routing.cache import DEFAULT_SLA as DEFAULT_SLA
 from pasokh.routing.calendar import IRAN_WEEK, WorkCalendar, make_calendar
 from pasokh.routing.holidays import iran_holidays
 from pasokh.routing.models import (
@@ -24,12 +25,6 @@ from pasokh.routing.models import (
 from pasokh.routing.schemas import AgentProfileUpdate, CalendarUpdate, RuleCreate, TeamUpdate
 from pasokh.types import PRIORITIES
 from pasokh.users.models import Team, TeamMember, User
-
-# Business minutes: (first response, next response, resolution).
-DEFAULT_SLA: dict[str, tuple[int, int, int]] = {
-    "urgent": (15, 30, 240), "high": (60, 120, 540),
-    "normal": (240, 480, 1620), "low": (480, 960, 2700),
-}
 
 
 def do_ensure_calendar(*, session: Session, workspace_id: int) -> BusinessCalendar:
@@ -97,6 +92,15 @@ def get_holiday(*, session: Session, workspace_id: int, holiday_id: int) -> Cale
     row = session.get(CalendarHoliday, holiday_id)
     if row is None or row.calendar_id != cal.id:
         raise NotFound(f"Holiday {holiday_id} does not exist in this workspace.")
+    return row
+
+
+def do_move_holiday(*, session: Session, workspace_id: int, holiday_id: int, day: date,
+                    name: str) -> CalendarHoliday:
+    """Correct a holiday's date or name (e.g. a lunar date moved by a day)."""
+    row = get_holiday(session=session, workspace_id=workspace_id, holiday_id=holiday_id)
+    row.day, row.name = day, name[:200]
+    session.flush()
     return row
 
 
@@ -210,7 +214,7 @@ def get_profile(*, session: Session, workspace_id: int, user_id: int) -> AgentPr
 
 
 
-# --- used by the supervisor pages (web/admin_*.py); the API's handlers do the same inline ----
+# --- used by the API (routing/routes.py) and the supervisor pages (web/admin_*.py) -----------
 
 def do_save_rule(*, session: Session, workspace_id: int, rule: RoutingRule | None,
                  data: RuleCreate) -> RoutingRule:

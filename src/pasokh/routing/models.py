@@ -204,3 +204,26 @@ class CalendarHoliday(Base):
     name: Mapped[str] = mapped_column(String(200))
     # "solar" (fixed Jalali date), "lunar" (Hijri, entered as a date) or "custom".
     kind: Mapped[str] = mapped_column(String(16), default="custom")
+
+
+class RoutingConfigVersion(Base):
+    """Names the workspace's current routing configuration; every edit gives it a new one.
+
+    Routing keeps a per-process copy of rules, team skills, calendar, holidays, SLA
+    policies and routing settings, keyed by this version (routing/cache.py). The version
+    is a random token, not a counter: a rolled-back edit, or a test database emptied and
+    refilled with the same ids, can never bring back a version a copy was stored under.
+    """
+
+    __tablename__ = "routing_config_versions"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Every edit of the tables above writes a new RoutingConfigVersion: imported here so any
+# process that can edit them has the hooks (routing/versions.py).
+from pasokh.routing import versions as _versions  # noqa: E402, F401

@@ -31,7 +31,6 @@ router = APIRouter(prefix="/api/v1", tags=["routing"])
 EDITORS = ("admin", "supervisor")
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Editor = Annotated[Principal, Depends(require(*EDITORS))]
-Admin = Annotated[Principal, Depends(require("admin"))]
 Staff = Annotated[Principal, Depends(require("admin", "supervisor", "agent"))]
 
 
@@ -59,24 +58,12 @@ def list_rules(request: Request, principal: Reader) -> s.RuleList:
         return s.RuleList(items=[s.RuleRead.model_validate(r) for r in rows])
 
 
-def _apply_rule(session: Session, principal: Principal, rule: RoutingRule,
-                data: s.RuleCreate) -> None:
-    config.check_rule_target(session=session, workspace_id=principal.workspace_id,
-                             team_id=data.team_id, handling=data.handling,
-                             priority_override=data.priority_override)
-    for field, value in data.model_dump(exclude={"conditions"}).items():
-        setattr(rule, field, value)
-    rule.conditions = data.conditions.model_dump(exclude_defaults=True)
-
-
 @router.post("/routing/rules", response_model=s.RuleRead, status_code=201)
 def create_rule(data: s.RuleCreate, request: Request, principal: Editor) -> s.RuleRead:
     """Add a routing rule."""
     with request.app.state.db.write() as session:
-        rule = RoutingRule(workspace_id=principal.workspace_id)
-        _apply_rule(session, principal, rule, data)
-        session.add(rule)
-        session.flush()
+        rule = config.do_save_rule(session=session, workspace_id=principal.workspace_id,
+                                   rule=None, data=data)
         read = s.RuleRead.model_validate(rule)
         session.commit()
         return read
@@ -89,8 +76,8 @@ def update_rule(rule_id: int, data: s.RuleCreate, request: Request, principal: E
     with request.app.state.db.write() as session:
         rule = config.get_rule(session=session, workspace_id=principal.workspace_id,
                                rule_id=rule_id)
-        _apply_rule(session, principal, rule, data)
-        session.flush()
+        config.do_save_rule(session=session, workspace_id=principal.workspace_id, rule=rule,
+                            data=data)
         read = s.RuleRead.model_validate(rule)
         session.commit()
         return read
@@ -144,11 +131,7 @@ def update_agent(user_id: int, data: s.AgentProfileUpdate, request: Request,
     with request.app.state.db.write() as session:
         profile = config.get_profile(session=session, workspace_id=principal.workspace_id,
                                      user_id=user_id)
-        values = data.model_dump()
-        values["working_hours"] = [list(h) for h in data.working_hours]
-        for field, value in values.items():
-            setattr(profile, field, value)
-        session.flush()
+        config.do_update_profile(session=session, profile=profile, data=data)
         read = _profile_read(session, profile)
         session.commit()
         return read
@@ -261,12 +244,7 @@ def update_team(team_id: int, data: s.TeamUpdate, request: Request, principal: E
     with request.app.state.db.write() as session:
         team = config.get_team(session=session, workspace_id=principal.workspace_id,
                                team_id=team_id)
-        skill = config.team_skill(session=session, team=team)
-        skill.categories, skill.languages = list(data.categories), list(data.languages)
-        skill.channel_kinds = list(data.channel_kinds)
-        if data.member_ids is not None:
-            config.do_set_members(session=session, team=team, user_ids=data.member_ids)
-        session.flush()
+        config.do_set_team_skills(session=session, team=team, data=data)
         read = _team_read(session, team)
         session.commit()
         return read
@@ -314,13 +292,11 @@ def get_calendar(request: Request, principal: Reader) -> s.CalendarRead:
 
 
 @router.put("/sla/calendar", response_model=s.CalendarRead)
-def set_calendar(data: s.CalendarUpdate, request: Request, principal: Admin) -> s.CalendarRead:
+def set_calendar(data: s.CalendarUpdate, request: Request, principal: Editor
+                 ) -> s.CalendarRead:
     """Replace the working week and time zone (e.g. for another country)."""
-    weekly = {k: [list(span) for span in v] for k, v in data.weekly_hours.items()}
-    config.check_calendar(timezone=data.timezone, weekly_hours=weekly)
     with request.app.state.db.write() as session:
-        cal = config.do_ensure_calendar(session=session, workspace_id=principal.workspace_id)
-        cal.name, cal.timezone, cal.weekly_hours = data.name, data.timezone, weekly
+        config.do_set_calendar(session=session, workspace_id=principal.workspace_id, data=data)
         session.commit()
     return s.CalendarRead(name=data.name, timezone=data.timezone, weekly_hours=data.weekly_hours)
 
@@ -339,7 +315,8 @@ def list_holidays(request: Request, principal: Reader) -> s.HolidayList:
 
 
 @router.post("/sla/calendar/holidays", response_model=s.HolidayRead, status_code=201)
-def add_holiday(data: s.HolidayCreate, request: Request, principal: Admin) -> s.HolidayRead:
+def add_holiday(data: s.HolidayCreate, request: Request, principal: Editor
+                ) -> s.HolidayRead:
     """Close the calendar on one more day."""
     with request.app.state.db.write() as session:
         row = config.do_add_holiday(session=session, workspace_id=principal.workspace_id,
@@ -350,21 +327,19 @@ def add_holiday(data: s.HolidayCreate, request: Request, principal: Admin) -> s.
 
 
 @router.put("/sla/calendar/holidays/{holiday_id}", response_model=s.HolidayRead)
-def update_holiday(holiday_id: int, data: s.HolidayCreate, request: Request, principal: Admin
-                   ) -> s.HolidayRead:
+def update_holiday(holiday_id: int, data: s.HolidayCreate, request: Request,
+                   principal: Editor) -> s.HolidayRead:
     """Correct a holiday's date or name (e.g. a lunar date moved by a day)."""
     with request.app.state.db.write() as session:
-        row = config.get_holiday(session=session, workspace_id=principal.workspace_id,
-                                 holiday_id=holiday_id)
-        row.day, row.name = data.day, data.name
-        session.flush()
+        row = config.do_move_holiday(session=session, workspace_id=principal.workspace_id,
+                                     holiday_id=holiday_id, day=data.day, name=data.name)
         read = s.HolidayRead.model_validate(row)
         session.commit()
         return read
 
 
 @router.delete("/sla/calendar/holidays/{holiday_id}", status_code=204)
-def delete_holiday(holiday_id: int, request: Request, principal: Admin) -> Response:
+def delete_holiday(holiday_id: int, request: Request, principal: Editor) -> Response:
     """Reopen a day."""
     with request.app.state.db.write() as session:
         session.delete(config.get_holiday(session=session, workspace_id=principal.workspace_id,

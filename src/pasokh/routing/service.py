@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, Update, bindparam, case, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -19,22 +21,20 @@ from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
 from pasokh.db import utcnow
 from pasokh.inbox.models import Conversation, Message, TriageDecision
+from pasokh.jobs.service import do_enqueue_many
 from pasokh.routing import assignment as pick
-from pasokh.routing import snapshot
+from pasokh.routing import sla, snapshot
+from pasokh.routing.cache import RoutingConfig, routing_config
 from pasokh.routing.config import calendar_zone
 from pasokh.routing.models import (
     DEFAULT_CHANNEL_WEIGHTS,
     AgentProfile,
     ConversationRouting,
     RoutingDecision,
-    RoutingRule,
-    TeamSkill,
 )
-from pasokh.routing.rules import Facts, Rule, match_rules
-from pasokh.routing.sla import do_start_clock
+from pasokh.routing.rules import Facts, match_rules
 from pasokh.tickets.service import do_ticket_for
 from pasokh.types import CHANNEL_KINDS, PRIORITIES, PRIORITY_RANK
-from pasokh.workspaces.models import Workspace
 
 
 def do_record(*, session: Session, conversation: Conversation, kind: str, reasons: list[str],
@@ -52,55 +52,224 @@ def do_record(*, session: Session, conversation: Conversation, kind: str, reason
     return row
 
 
-def _rules(session: Session, workspace_id: int) -> list[Rule]:
-    rows = session.scalars(
-        select(RoutingRule).where(RoutingRule.workspace_id == workspace_id,
-                                  RoutingRule.is_active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
-    )
-    return [Rule(id=r.id, name=r.name, conditions=dict(r.conditions), team_id=r.team_id,
-                 priority_override=r.priority_override, tags=tuple(r.tags),
-                 handling=r.handling, is_default=r.is_default) for r in rows]
+@dataclass
+class Target:
+    """A conversation as a route decision reads it: one row, no ORM object."""
+
+    id: int
+    workspace_id: int
+    channel_id: int
+    channel: str
+    is_vip: bool
+    is_public: bool
+    category: str | None
+    priority: str
+    priority_rank: int
+    sentiment: str | None
+    language: str | None
+    team_id: int | None
+    assignee_id: int | None
+    first_message_at: datetime
+    first_response_at: datetime | None
+    waiting_since: datetime | None
+    created_at: datetime
+    tags: list[str] | None  # of its routing row; None when it was never routed
+    text: str = ""
+
+    def facts(self) -> Facts:
+        return Facts(category=self.category, priority=self.priority,
+                     sentiment=self.sentiment, language=self.language, channel=self.channel,
+                     is_public=self.is_public, is_vip=self.is_vip, text=self.text)
 
 
-def _team_by_skill(session: Session, facts: Facts, workspace_id: int) -> TeamSkill | None:
-    """The first team whose skills cover the conversation (no rule named a team)."""
-    for team in session.scalars(select(TeamSkill).where(TeamSkill.workspace_id == workspace_id)
-                                .order_by(TeamSkill.team_id)):
-        if ((not team.categories or facts.category in team.categories)
-                and (not team.languages or facts.language in team.languages)
-                and (not team.channel_kinds or facts.channel in team.channel_kinds)):
-            return team
-    return None
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_ROUTING = cast(Table, ConversationRouting.__table__)
+_CHANNELS = cast(Table, Channel.__table__)
+_CONTACTS = cast(Table, Contact.__table__)
+_MESSAGES = cast(Table, Message.__table__)
+_PROFILES = cast(Table, AgentProfile.__table__)
+_DECISIONS = cast(Table, RoutingDecision.__table__)
+_AUDIT = cast(Table, AuditEvent.__table__)
+_C, _R = _CONVERSATIONS.c, _ROUTING.c
+# What routing reads of the conversations it routes, channel kind and VIP flag included.
+_TARGETS = (
+    select(_C.id, _C.workspace_id, _C.channel_id, _CHANNELS.c.kind.label("channel"),
+           _CONTACTS.c.is_vip, _C.is_public, _C.category, _C.priority, _C.priority_rank,
+           _C.sentiment, _C.language, _C.team_id, _C.assignee_id, _C.first_message_at,
+           _C.first_response_at, _C.waiting_since, _C.created_at, _R.tags,
+           _R.conversation_id.label("routed"))
+    .select_from(_CONVERSATIONS)
+    .outerjoin(_CHANNELS, _CHANNELS.c.id == _C.channel_id)
+    .outerjoin(_CONTACTS, _CONTACTS.c.id == _C.contact_id)
+    .outerjoin(_ROUTING, _R.conversation_id == _C.id)
+    .where(_C.id.in_(bindparam("ids", expanding=True)))
+)
+_TEXTS = select(_MESSAGES.c.id, _MESSAGES.c.text) \
+    .where(_MESSAGES.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def facts_of(*, session: Session, conversation: Conversation, text: str = "") -> Facts:
     """What the rules look at: the conversation's triage, channel, contact and text."""
-    kind = session.scalar(select(Channel.kind).where(Channel.id == conversation.channel_id))
-    vip = session.scalar(select(Contact.is_vip).where(Contact.id == conversation.contact_id))
-    return Facts(category=conversation.category, priority=conversation.priority,
-                 sentiment=conversation.sentiment, language=conversation.language,
-                 channel=kind or "api", is_public=conversation.is_public, is_vip=bool(vip),
-                 text=text)
+    session.flush()
+    [target] = load_targets(session, {conversation.id: text}).values()
+    return target.facts()
 
 
-def _routing_row(session: Session, conversation: Conversation) -> ConversationRouting:
-    row = session.get(ConversationRouting, conversation.id)
-    if row is None:
-        row = ConversationRouting(conversation_id=conversation.id,
-                                  workspace_id=conversation.workspace_id, tags=[], reasons=[],
-                                  breached=[])
-        session.add(row)
-    return row
+def load_targets(session: Session, texts: Mapping[int, str]) -> dict[int, Target]:
+    """The conversations (id -> the text their rules read) as routing reads them."""
+    if not texts:
+        return {}
+    rows = session.connection().execute(_TARGETS, {"ids": list(texts)})
+    return {r.id: Target(
+        id=r.id, workspace_id=r.workspace_id, channel_id=r.channel_id,
+        channel=r.channel or "api", is_vip=bool(r.is_vip), is_public=r.is_public,
+        category=r.category, priority=r.priority, priority_rank=r.priority_rank,
+        sentiment=r.sentiment, language=r.language, team_id=r.team_id,
+        assignee_id=r.assignee_id, first_message_at=r.first_message_at,
+        first_response_at=r.first_response_at, waiting_since=r.waiting_since,
+        created_at=r.created_at, tags=list(r.tags or []) if r.routed is not None else None,
+        text=texts[r.id]) for r in rows}
 
 
-def _workspace_handling(session: Session, workspace_id: int, handling: str) -> str:
-    """Apply the workspace's policy for technical problems: ticket or private invitation."""
-    if handling != "ticket":
-        return handling
-    settings = session.scalar(select(Workspace.settings).where(Workspace.id == workspace_id))
-    policy = ((settings or {}).get("routing") or {}).get("technical_handling")
-    return "invite_private" if policy == "invite_private" else handling
+def message_texts(session: Session, message_ids: Sequence[int]) -> dict[int, str]:
+    """The texts of these messages (missing ones are left out)."""
+    if not message_ids:
+        return {}
+    rows = session.connection().execute(_TEXTS, {"ids": sorted(set(message_ids))})
+    return {r.id: r.text or "" for r in rows}
+
+
+@dataclass
+class Routed:
+    """What one route decision changed, for the caller to announce or sync."""
+
+    conversation_id: int
+    workspace_id: int
+    priority: str
+    priority_rank: int
+    team_id: int | None
+    handling: str
+    assignee_id: int | None
+
+
+def _routing_upsert(dialect: str, targets: tuple[str, ...]) -> Any:
+    """INSERT the routing row, or UPDATE it keeping the deadlines not restarted now."""
+    key = (dialect, targets)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        base = insert(_ROUTING)
+        keep = ("rule_id", "handling", "reasons", "tags", "weight", "updated_at",
+                *(f"{t}_due" for t in targets))
+        statement = _UPSERTS[key] = base.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={name: base.excluded[name] for name in keep})
+    return statement
+
+
+_UPSERTS: dict[Any, Any] = {}
+_SET_ROUTE = (update(_CONVERSATIONS).where(_C.id == bindparam("_id"))
+              .values(priority=bindparam("_priority"), priority_rank=bindparam("_rank"),
+                      team_id=bindparam("_team"), updated_at=bindparam("_at")))
+
+
+def _sync(session: Session, model: type[Any], key: int, values: Mapping[str, Any]) -> None:
+    """Keep an object the session already holds in step with a Core write."""
+    loaded = session.identity_map.get(identity_key(model, key))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+
+
+def route_one(*, session: Session, target: Target, config: RoutingConfig, now: datetime,
+              jobs: list[dict[str, Any]], taken: set[int]) -> Routed:
+    """Route one conversation: match rules, set team and priority, start its SLA clock
+    (its jobs are added to `jobs` for the caller to queue), and dispatch it unless it was
+    `taken` already; conversations assigned meanwhile are added to `taken`."""
+    facts = target.facts()
+    match = match_rules(config.rules, facts)
+    rule, reasons = match.rule, list(match.reasons)
+    priority, rank, team_id = target.priority, target.priority_rank, target.team_id
+    if rule.priority_override in PRIORITIES and rule.priority_override != priority:
+        reasons.append(f"priority set to {rule.priority_override} by the rule")
+        priority, rank = rule.priority_override, PRIORITY_RANK[rule.priority_override]
+    if rule.team_id is not None:
+        team_id = rule.team_id
+    elif team_id is None:
+        team_id = config.team_for(facts)
+        if team_id is not None:
+            reasons.append("team chosen by its skills")
+    handling = config.handling(rule.handling)
+    conn = session.connection()
+    stamp = utcnow()
+    if (priority, rank, team_id) != (target.priority, target.priority_rank, target.team_id):
+        conn.execute(_SET_ROUTE, {"_id": target.id, "_priority": priority, "_rank": rank,
+                                  "_team": team_id, "_at": stamp})
+        _sync(session, Conversation, target.id, {"priority": priority, "priority_rank": rank,
+                                                 "team_id": team_id, "updated_at": stamp})
+    clock = sla.clock_for(config.calendar, config.policy(priority),
+                          first_message_at=target.first_message_at,
+                          first_response_at=target.first_response_at,
+                          waiting_since=target.waiting_since)
+    row: dict[str, Any] = {
+        "conversation_id": target.id, "workspace_id": target.workspace_id,
+        "rule_id": rule.id, "handling": handling, "reasons": reasons,
+        "tags": sorted(set(target.tags or []) | set(rule.tags)),
+        "weight": DEFAULT_CHANNEL_WEIGHTS.get(facts.channel, 1), "breached": [],
+        "first_response_due": None, "next_response_due": None, "resolution_due": None,
+        "updated_at": stamp}
+    row.update({f"{name}_due": due for name, _warn, due in clock})
+    conn.execute(_routing_upsert(conn.dialect.name, tuple(name for name, *_ in clock)), row)
+    _sync(session, ConversationRouting, target.id,
+          {k: row[k] for k in ("rule_id", "handling", "reasons", "tags", "weight",
+                               "updated_at", *(f"{name}_due" for name, *_ in clock))})
+    _insert_decision(session, workspace_id=target.workspace_id, conversation_id=target.id,
+                     kind="route", reasons=reasons, rule_id=rule.id, team_id=team_id,
+                     handling=handling, priority=priority, at=now)
+    jobs.extend(sla.clock_jobs(workspace_id=target.workspace_id, conversation_id=target.id,
+                               clock=clock))
+    if handling == "ticket":
+        conversation = session.get_one(Conversation, target.id)
+        do_ticket_for(session=session, conversation=conversation, actor=None)
+    assignee = target.assignee_id
+    if handling in ("agent", "ticket", "invite_private") and assignee is None \
+            and target.id not in taken:
+        waiting = pick.Waiting(id=target.id, priority_rank=rank,
+                               waiting_since=target.waiting_since or target.created_at,
+                               channel_kind=target.channel, category=target.category,
+                               language=target.language, team_id=team_id)
+        assignee = _dispatch(session, target.workspace_id, waiting, priority, now,
+                             taken=taken)
+    return Routed(conversation_id=target.id, workspace_id=target.workspace_id,
+                  priority=priority, priority_rank=rank, team_id=team_id, handling=handling,
+                  assignee_id=assignee)
+
+
+def do_route_many(*, session: Session, routes: Sequence[tuple[int, str]], now: datetime
+                  ) -> list[Routed]:
+    """Route conversations given as (id, text) in order; one conversation named several
+    times is routed once, its rules reading all its texts (messages that arrived together).
+
+    Reads every conversation in one statement and the configuration from the cache,
+    queues all SLA jobs in one executemany. Missing conversations are skipped.
+    """
+    texts: dict[int, list[str]] = {}
+    for conversation_id, text in routes:
+        texts.setdefault(conversation_id, []).append(text)
+    session.flush()
+    targets = load_targets(session, {c: "\n".join(t) for c, t in texts.items()})
+    jobs: list[dict[str, Any]] = []
+    taken: set[int] = set()
+    routed = []
+    for conversation_id in texts:
+        target = targets.get(conversation_id)
+        if target is None:
+            continue
+        config = routing_config(session, target.workspace_id)
+        routed.append(route_one(session=session, target=target, config=config, now=now,
+                                jobs=jobs, taken=taken))
+    do_enqueue_many(session=session, jobs=jobs)
+    return routed
 
 
 def do_route(*, session: Session, conversation: Conversation,
@@ -113,34 +282,8 @@ def do_route(*, session: Session, conversation: Conversation,
     if decision is not None and not text:
         text = session.scalar(select(Message.text).where(Message.id == decision.message_id)) \
             or ""
-    facts = facts_of(session=session, conversation=conversation, text=text)
-    match = match_rules(_rules(session, conversation.workspace_id), facts)
-    rule, reasons = match.rule, list(match.reasons)
-    if rule.priority_override in PRIORITIES and rule.priority_override != conversation.priority:
-        reasons.append(f"priority set to {rule.priority_override} by the rule")
-        conversation.priority = rule.priority_override
-        conversation.priority_rank = PRIORITY_RANK[rule.priority_override]
-    if rule.team_id is not None:
-        conversation.team_id = rule.team_id
-    elif conversation.team_id is None:
-        team = _team_by_skill(session, facts, conversation.workspace_id)
-        if team is not None:
-            conversation.team_id = team.team_id
-            reasons.append("team chosen by its skills")
-    handling = _workspace_handling(session, conversation.workspace_id, rule.handling)
-    row = _routing_row(session, conversation)
-    row.rule_id, row.handling, row.reasons = rule.id, handling, reasons
-    row.tags = sorted(set(row.tags or []) | set(rule.tags))
-    row.weight = DEFAULT_CHANNEL_WEIGHTS.get(facts.channel, 1)
-    do_record(session=session, conversation=conversation, kind="route", reasons=reasons,
-              rule_id=rule.id, handling=handling, at=now)
-    session.flush()
-    do_start_clock(session=session, conversation=conversation, routing=row, now=now)
-    if handling == "ticket":
-        do_ticket_for(session=session, conversation=conversation, actor=None)
-    if handling in ("agent", "ticket", "invite_private") and conversation.assignee_id is None:
-        do_dispatch(session=session, conversation=conversation, now=now)
-    return row
+    do_route_many(session=session, routes=[(conversation.id, text)], now=now)
+    return session.get_one(ConversationRouting, conversation.id)
 
 
 def load_agents(*, session: Session, workspace_id: int, now: datetime,
@@ -162,13 +305,6 @@ def waiting_of(*, session: Session, conversation: Conversation) -> pick.Waiting:
 
 
 # The hot path speaks Core to the tables: no ORM loads, no unit of work.
-_CONVERSATIONS = cast(Table, Conversation.__table__)
-_ROUTING = cast(Table, ConversationRouting.__table__)
-_CHANNELS = cast(Table, Channel.__table__)
-_PROFILES = cast(Table, AgentProfile.__table__)
-_DECISIONS = cast(Table, RoutingDecision.__table__)
-_AUDIT = cast(Table, AuditEvent.__table__)
-_C, _R = _CONVERSATIONS.c, _ROUTING.c
 _HEAD_BASE: Select[Any] = (
     select(_C.id, _C.priority, _C.priority_rank, _C.waiting_since, _C.category, _C.language,
            _C.team_id, _C.channel_id)
@@ -374,6 +510,17 @@ def do_fill_capacity(*, session: Session, workspace_id: int, agent_id: int,
     return _fill(session, agent, workspace_id, now, limit)
 
 
+def _insert_decision(session: Session, *, workspace_id: int, conversation_id: int, kind: str,
+                     reasons: list[str], team_id: int | None, priority: str,
+                     rule_id: int | None = None, handling: str | None = None,
+                     at: datetime) -> None:
+    """What do_record stores, as one Core INSERT (no ORM object, no flush)."""
+    session.connection().execute(insert(_DECISIONS), {
+        "workspace_id": workspace_id, "conversation_id": conversation_id, "kind": kind,
+        "rule_id": rule_id, "team_id": team_id, "agent_id": None, "actor_user_id": None,
+        "handling": handling, "priority": priority, "reasons": reasons, "created_at": at})
+
+
 def do_dispatch(*, session: Session, conversation: Conversation, now: datetime | None = None,
                 exclude: frozenset[int] = frozenset()) -> int | None:
     """Find the least-loaded skilled agent with room and give them the head of their line.
@@ -384,8 +531,15 @@ def do_dispatch(*, session: Session, conversation: Conversation, now: datetime |
     """
     now = now or utcnow()
     session.flush()
-    workspace_id = conversation.workspace_id
-    conv = waiting_of(session=session, conversation=conversation)
+    return _dispatch(session, conversation.workspace_id,
+                     waiting_of(session=session, conversation=conversation),
+                     conversation.priority, now, exclude=exclude)
+
+
+def _dispatch(session: Session, workspace_id: int, conv: pick.Waiting, priority: str,
+              now: datetime, *, exclude: frozenset[int] = frozenset(),
+              taken: set[int] | None = None) -> int | None:
+    """do_dispatch on a waiting conversation; adds what was assigned to `taken`."""
     skip = set(exclude)
     agents, snap = snapshot.agents_view(session, workspace_id, now)
     fresh = False
@@ -404,17 +558,22 @@ def do_dispatch(*, session: Session, conversation: Conversation, now: datetime |
         elif pick.skilled(agent, conv) and pick.has_room(agent, conv):
             # One decision: the chosen agent takes the head of their line, which is this
             # conversation unless older or more urgent ones are ahead of it.
-            _fill(session, agent, workspace_id, now, limit=1)
-            if conversation.assignee_id is None:
-                do_record(session=session, conversation=conversation, kind="wait", at=now,
-                          reasons=["older or more urgent conversations are ahead in the "
-                                   "queue"])
-            return conversation.assignee_id
+            got = _fill(session, agent, workspace_id, now, limit=1)
+            if taken is not None:
+                taken.update(got)
+            if conv.id in got:
+                return agent.id
+            _insert_decision(session, workspace_id=workspace_id, conversation_id=conv.id,
+                             kind="wait", team_id=conv.team_id, priority=priority, at=now,
+                             reasons=["older or more urgent conversations are ahead in the "
+                                      "queue"])
+            return None
         # The copy was wrong about this agent; lock_agent corrected it: choose again.
         agents, snap = snapshot.agents_view(session, workspace_id, now)
-    do_record(session=session, conversation=conversation, kind="wait", at=now,
-              reasons=["no available agent with the skill, language and room; "
-                       "waiting in the queue"])
+    _insert_decision(session, workspace_id=workspace_id, conversation_id=conv.id, kind="wait",
+                     team_id=conv.team_id, priority=priority, at=now,
+                     reasons=["no available agent with the skill, language and room; "
+                              "waiting in the queue"])
     return None
 
 

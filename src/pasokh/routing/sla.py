@@ -17,9 +17,9 @@ from pasokh.audit.service import do_audit
 from pasokh.db import utcnow
 from pasokh.inbox.models import Conversation
 from pasokh.jobs.models import OutboxJob
-from pasokh.jobs.service import do_enqueue
+from pasokh.jobs.service import do_enqueue, do_enqueue_many
+from pasokh.routing.cache import routing_config
 from pasokh.routing.calendar import WorkCalendar, add_business_minutes
-from pasokh.routing.config import load_calendar, policy_minutes
 from pasokh.routing.models import ConversationRouting
 from pasokh.types import PRIORITIES, PRIORITY_RANK
 
@@ -40,38 +40,54 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
-def _schedule(session: Session, conversation: Conversation, target: str, warn: datetime,
-              due: datetime) -> None:
-    stamp = _stamp(due)
-    payload = {"conversation_id": conversation.id, "target": target, "due": stamp}
-    for kind, at in ((WARN, warn), (BREACH, due)):
-        do_enqueue(session=session, workspace_id=conversation.workspace_id, kind=kind,
-                   payload=payload, run_after=at,
-                   dedupe_key=f"{kind}:{conversation.id}:{target}:{stamp}")
+Clock = list[tuple[str, datetime, datetime]]  # (target, warning time, deadline)
+
+
+def clock_for(cal: WorkCalendar, policy: tuple[int, int, int, int], *,
+              first_message_at: datetime, first_response_at: datetime | None,
+              waiting_since: datetime | None) -> Clock:
+    """The targets a conversation's clock runs for now, with their warning and deadline."""
+    first, nxt, resolution, warn_pct = policy
+    clock: Clock = []
+    if first_response_at is None:
+        started = waiting_since or first_message_at
+        clock.append(("first_response", *deadlines(cal, started=started, minutes=first,
+                                                   warn_at_percent=warn_pct)))
+    elif waiting_since is not None:
+        clock.append(("next_response", *deadlines(cal, started=waiting_since, minutes=nxt,
+                                                  warn_at_percent=warn_pct)))
+    clock.append(("resolution", *deadlines(cal, started=first_message_at, minutes=resolution,
+                                           warn_at_percent=warn_pct)))
+    return clock
+
+
+def clock_jobs(*, workspace_id: int, conversation_id: int, clock: Clock
+               ) -> list[dict[str, object]]:
+    """The warning and breach jobs of a clock, for jobs.service.do_enqueue_many."""
+    jobs: list[dict[str, object]] = []
+    for target, warn, due in clock:
+        stamp = _stamp(due)
+        payload = {"conversation_id": conversation_id, "target": target, "due": stamp}
+        for kind, at in ((WARN, warn), (BREACH, due)):
+            jobs.append({"workspace_id": workspace_id, "kind": kind, "payload": payload,
+                         "run_after": at,
+                         "dedupe_key": f"{kind}:{conversation_id}:{target}:{stamp}"})
+    return jobs
 
 
 def do_start_clock(*, session: Session, conversation: Conversation,
                    routing: ConversationRouting, now: datetime | None = None,
                    cal: WorkCalendar | None = None) -> ConversationRouting:
     """Set the deadlines for the conversation's priority and queue their warning and breach."""
-    now = now or utcnow()
-    cal = cal or load_calendar(session=session, workspace_id=conversation.workspace_id)
-    first, nxt, resolution, warn_pct = policy_minutes(
-        session=session, workspace_id=conversation.workspace_id, priority=conversation.priority)
-    waiting = conversation.waiting_since
-    if conversation.first_response_at is None:
-        started = waiting or conversation.first_message_at
-        warn, due = deadlines(cal, started=started, minutes=first, warn_at_percent=warn_pct)
-        routing.first_response_due = due
-        _schedule(session, conversation, "first_response", warn, due)
-    elif waiting is not None:
-        warn, due = deadlines(cal, started=waiting, minutes=nxt, warn_at_percent=warn_pct)
-        routing.next_response_due = due
-        _schedule(session, conversation, "next_response", warn, due)
-    warn, due = deadlines(cal, started=conversation.first_message_at, minutes=resolution,
-                          warn_at_percent=warn_pct)
-    routing.resolution_due = due
-    _schedule(session, conversation, "resolution", warn, due)
+    config = routing_config(session, conversation.workspace_id)
+    clock = clock_for(cal or config.calendar, config.policy(conversation.priority),
+                      first_message_at=conversation.first_message_at,
+                      first_response_at=conversation.first_response_at,
+                      waiting_since=conversation.waiting_since)
+    for target, _warn, due in clock:
+        setattr(routing, f"{target}_due", due)
+    do_enqueue_many(session=session, jobs=clock_jobs(
+        workspace_id=conversation.workspace_id, conversation_id=conversation.id, clock=clock))
     session.flush()
     return routing
 
