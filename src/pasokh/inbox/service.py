@@ -145,8 +145,10 @@ def _matches(q: str, workspace_id: int) -> ColumnElement[bool]:
     def like(column: SQLColumnExpression[str | None]) -> ColumnElement[bool]:
         return or_(*(column.like(p, escape="\\") for p in patterns))
 
+    # `+ 0`: SQLite would otherwise walk a workspace index and fetch the rows one by one,
+    # 3-4x slower than reading the table straight through (PostgreSQL uses the trigrams).
     in_messages = select(Message.conversation_id).where(
-        Message.workspace_id == workspace_id, like(Message.search_text))
+        Message.workspace_id + 0 == workspace_id, like(Message.search_text))
     return or_(like(Conversation.search_text), Conversation.id.in_(in_messages))
 
 
