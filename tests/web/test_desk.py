@@ -152,6 +152,51 @@ def test_search_finds_the_customer_by_name_and_treats_wildcards_literally(
     assert rows(client.get("/inbox", params={"q": "%"}).text) == []
 
 
+@pytest.mark.parametrize(("searched", "other"), [
+    ("علی رضایی", "علي رضايي"),      # the customer's name, Persian or Arabic yeh
+    ("کد پیگیری", "كد پيگيري"),      # an agent's reply, Persian or Arabic kaf and yeh
+    ("می‌خواهم پس", "ميخواهم پس"),   # a batch-inserted message, with or without ZWNJ
+    ("مرجوعی کالا", "مرجوعي كالا"),  # the subject, changed after the fact
+])
+def test_every_writer_keeps_the_search_text_current(
+    client: TestClient, world: World, db: Database, searched: str, other: str
+) -> None:
+    """Regression: search reads `search_text`, which database triggers (0006) fill."""
+    from sqlalchemy import insert
+
+    from pasokh.customers.models import Contact
+
+    hit = push(client, world, "سلام", "v1", name="علي رضايي")
+    miss = push(client, world, "سلام وقت بخیر", "v2", name="آرش")
+    cid = hit["conversation_id"]
+    login(client, world, "sara")
+    h = {"X-CSRF-Token": csrf_of(client.get("/inbox").text)}
+    assert client.post(f"/api/v1/conversations/{cid}/replies",
+                       json={"text": "كد پيگيري شما آماده است"}, headers=h).status_code == 201
+    with db.write() as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        session.execute(insert(Message), [{
+            "workspace_id": world.workspace_id, "conversation_id": cid,
+            "channel_id": conversation.channel_id, "direction": "inbound",
+            "sender_type": "contact", "text": "من می‌خواهم پس بدهم"}])
+        conversation.subject = "مرجوعي كالا"
+        session.commit()
+    for q in (searched, other):
+        page = client.get("/inbox", params={"q": q}).text
+        assert rows(page) == [cid], q
+        assert re.search(r'data-view="all".*?data-count="1"', page, re.S), q
+    # A renamed customer is found by the new name only.
+    with db.write() as session:
+        contact = session.get(Contact, hit["contact_id"])
+        assert contact is not None
+        contact.display_name = "نیلوفر"
+        session.commit()
+    assert rows(client.get("/inbox", params={"q": "نيلوفر"}).text) == [cid]
+    assert rows(client.get("/inbox", params={"q": "رضایی"}).text) == []
+    assert miss["conversation_id"] not in rows(client.get("/inbox", params={"q": other}).text)
+
+
 def selects(client: TestClient, db: Database, url: str) -> int:
     """How many SELECT statements one page view runs."""
     statements: list[str] = []
@@ -182,6 +227,7 @@ def test_the_inbox_runs_a_bounded_number_of_queries(client: TestClient, world: W
     assert few == many, "the query count grows with the number of conversations (N+1)"
     # session + user, page, view counts, triage, routing, people, channels, workspace
     assert many <= 9
+    assert selects(client, db, "/inbox?q=سفارش&view=mine&channel=webchat") <= many
 
 
 def test_the_conversation_page_runs_a_bounded_number_of_queries(

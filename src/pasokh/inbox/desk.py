@@ -39,7 +39,11 @@ def in_view(filters: ConversationFilter, view: str, user_id: int) -> Conversatio
 
 def count_views(*, session: Session, workspace_id: int, user_id: int,
                 filters: ConversationFilter) -> dict[str, int]:
-    """How many conversations each view holds under the same filters, in one query."""
+    """How many conversations each view holds under the same filters, in one query.
+
+    Without a search or a filter beyond status this reads ix_conversations_unresolved (or
+    ix_conversations_urgency for every status) alone.
+    """
     c = Conversation
     my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
     query = _filtered(
@@ -48,9 +52,7 @@ def count_views(*, session: Session, workspace_id: int, user_id: int,
             func.coalesce(func.sum(case((c.assignee_id == user_id, 1), else_=0)), 0),
             func.coalesce(func.sum(case((c.team_id.in_(my_teams), 1), else_=0)), 0),
             func.coalesce(func.sum(case((c.assignee_id.is_(None), 1), else_=0)), 0),
-        ).select_from(c)
-        .join(Channel, Channel.id == c.channel_id)
-        .join(Contact, Contact.id == c.contact_id),
+        ).select_from(c),
         workspace_id, filters,
     )
     row = session.execute(query).one()

@@ -12,6 +12,10 @@ from pasokh.db import Base, BigId, UTCDateTime, utcnow
 from pasokh.types import JSONType
 
 OPEN_STATUSES = ("open", "pending", "snoozed")
+QUEUE_INDEX = ("workspace_id", "priority_rank", "waiting_since", "id", "assignee_id", "team_id")
+TRIGRAM: dict[str, Any] = {"postgresql_using": "gin",
+                           "postgresql_ops": {"search_text": "gin_trgm_ops"},
+                           "sqlite_where": text("0")}
 
 
 class Conversation(Base):
@@ -27,6 +31,14 @@ class Conversation(Base):
         # conversations by start time and channel: read from the index alone.
         Index("ix_conversations_contact", "contact_id", "first_message_at", "channel_id"),
         Index("ix_conversations_recent", "workspace_id", "last_message_at"),
+        # The inbox reads its page in queue order and counts its views from these alone:
+        # unresolved (the default) and every status.
+        Index("ix_conversations_unresolved", *QUEUE_INDEX,
+              sqlite_where=text("status != 'resolved'"),
+              postgresql_where=text("status != 'resolved'")),
+        Index("ix_conversations_urgency", *QUEUE_INDEX),
+        # Substring search: trigrams on PostgreSQL; SQLite scans the column (empty index).
+        Index("ix_conversations_search", "search_text", **TRIGRAM),
         # At most one unresolved conversation per contact and channel: a new message
         # joins it. Enforced by the database so concurrent deliveries cannot split it.
         Index(
@@ -66,6 +78,8 @@ class Conversation(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_count: Mapped[int] = mapped_column(default=0)
+    # Subject and customer name folded for search; written by database triggers (0006).
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -77,6 +91,7 @@ class Message(Base):
         UniqueConstraint("channel_id", "provider_message_id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index("ix_messages_workspace_created", "workspace_id", "created_at"),
+        Index("ix_messages_search", "search_text", **TRIGRAM),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -103,6 +118,8 @@ class Message(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # The text folded for search (inbox.service.fold_for_search); written by triggers (0006).
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class TriageDecision(Base):

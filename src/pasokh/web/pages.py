@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,13 +25,27 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.autoescape = True  # every template, whatever its file name: customer text is hostile
 LOGIN_CSRF_COOKIE = "pasokh_login_csrf"
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+
+@lru_cache(maxsize=4096)
+def _jalali_day(day: date) -> str:
+    return i18n.format_datetime(datetime.combine(day, time(12), tzinfo=TEHRAN), "fa")[:10]
+
+
+def format_datetime(value: datetime | None, locale: str) -> str:
+    """`i18n.format_datetime`, with each Jalali day converted once (a page shows hundreds)."""
+    if value is None or locale != "fa":
+        return i18n.format_datetime(value, locale)
+    local = value.astimezone(TEHRAN)
+    return f"{_jalali_day(local.date())} {i18n.local_digits(local.strftime('%H:%M'), 'fa')}"
 
 
 def _context(request: Request, locale: str, **extra: Any) -> dict[str, Any]:
     return {
         "request": request, "locale": locale, "dir": i18n.direction(locale),
         "t": lambda key: words.word(locale, key),
-        "dt": lambda value: i18n.format_datetime(value, locale),
+        "dt": lambda value: format_datetime(value, locale),
         "num": lambda value: i18n.local_digits(str(value), locale),
         "time_iso": lambda value: value.isoformat() if value else "",
         "waited": lambda since: i18n.format_duration((utcnow() - since).total_seconds(), locale)
