@@ -88,7 +88,7 @@ class JobRunner:
                  lease: timedelta = timedelta(minutes=5),
                  backoff_base: timedelta = timedelta(seconds=30),
                  backoff_cap: timedelta = timedelta(hours=1),
-                 poll_seconds: float = 1.0, batch: int = 50,
+                 poll_seconds: float = 1.0, batch: int = 50, per_transaction: int = 16,
                  batchable: Iterable[str] = (),
                  batch_handlers: Mapping[str, BatchHandler] | None = None) -> None:
         self.db = db
@@ -97,6 +97,9 @@ class JobRunner:
         # transaction (a savepoint each), so a burst of routing costs a few commits, not
         # two per job. Kinds with outside effects (HTTP) keep one transaction each.
         self.batchable = frozenset(batchable)
+        # Small enough that a batch holds SQLite's one write lock for a few milliseconds:
+        # ingest's writer (the API's answers) must not wait behind a long routing batch.
+        self.per_transaction = per_transaction
         self.handlers = dict(handlers)
         self.on_dead = dict(on_dead or {})
         self.periodic = tuple(periodic)
@@ -121,7 +124,8 @@ class JobRunner:
         self.schedule_periodic(now)
         ran = 0
         while ran < limit:
-            claims = self.claim_many(now, limit - ran) if self.batchable else []
+            claims = self.claim_many(now, min(limit - ran, self.per_transaction)) \
+                if self.batchable else []
             if claims:
                 self.execute_many(claims, now)
                 ran += len(claims)
