@@ -29,6 +29,7 @@ from pasokh.settings import Settings
 from pasokh.surveys import routes as survey_routes
 from pasokh.web import admin, api, desk, errors, live, pages
 from pasokh.web.auth import TokenCache
+from pasokh.web.fast_ingest import FastIngest
 from pasokh.web.limits import BodyLimit
 from pasokh.workspaces.models import Workspace
 
@@ -112,5 +113,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(FastIngest, state=app.state, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # outermost
     return app

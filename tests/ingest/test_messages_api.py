@@ -190,3 +190,51 @@ def test_html_in_a_message_is_stored_verbatim_and_returned_as_data(
     assert response.status_code == 201
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["text"] == hostile
+
+
+# Once a token is known, ordinary posts skip the framework (web/fast_ingest.py); every
+# answer must stay the same as the route's.
+
+def _warm(client: TestClient, world: World) -> dict[str, Any]:
+    first = client.post("/api/v1/messages", json=message(provider_message_id="warm-up"),
+                        headers=world.auth("integration"))
+    assert first.status_code == 201, first.text
+    return dict(first.json())
+
+
+def test_the_fast_path_answers_like_the_route(client: TestClient, world: World,
+                                              db: Database) -> None:
+    routed = _warm(client, world)
+    fast = client.post("/api/v1/messages", json=message(provider_message_id="fast-1"),
+                       headers=world.auth("integration"))
+    assert fast.status_code == 201
+    body = fast.json()
+    assert body.keys() == routed.keys()
+    assert body["conversation_id"] == routed["conversation_id"]
+    assert body["triage"]["reasons"]
+    again = client.post("/api/v1/messages", json=message(provider_message_id="fast-1"),
+                        headers=world.auth("integration"))
+    assert (again.status_code, again.json()["id"]) == (200, body["id"])
+    assert count(db, Message) == 2
+
+
+def test_errors_are_the_same_on_the_fast_path(client: TestClient, world: World) -> None:
+    _warm(client, world)
+    headers = world.auth("integration")
+    unknown = client.post("/api/v1/messages", json=message(channel="fax"), headers=headers)
+    assert unknown.status_code == 404 and "fax" in unknown.json()["detail"]
+    client.post("/api/v1/messages", json=message(provider_message_id="dup"), headers=headers)
+    reused = client.post("/api/v1/messages",
+                         json=message(provider_message_id="dup", text="متن دیگری"),
+                         headers=headers)
+    assert reused.status_code == 409 and "dup" in reused.json()["detail"]
+    missing = client.post("/api/v1/messages", json={"channel": "webchat", "text": "سلام"},
+                          headers=headers)
+    assert missing.status_code == 422 and "sender" in missing.json()["detail"]
+    broken = client.post("/api/v1/messages", content=b"{not json", headers={
+        **headers, "Content-Type": "application/json"})
+    assert broken.status_code == 400 and "JSON" in broken.json()["detail"]
+    long = client.post("/api/v1/messages", json=message(text="ب" * 10_001), headers=headers)
+    assert long.status_code == 413 and "10,000" in long.json()["detail"]
+    agent = client.post("/api/v1/messages", json=message(), headers=world.auth("agent"))
+    assert agent.status_code == 403
