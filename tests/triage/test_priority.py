@@ -185,3 +185,20 @@ def test_format_wait(seconds: float, text: str) -> None:
 )
 def test_ordinal(n: int, text: str) -> None:
     assert ordinal(n) == text
+
+
+def test_dispute_cues_match_billing_disputes_not_money_taken() -> None:
+    from pasokh.triage.normalise import normalise
+    from pasokh.triage.rules import has_dispute_cue
+
+    assert has_dispute_cue(normalise("I cancelled my subscription but you renewed it"))
+    assert has_dispute_cue(normalise("اشتراکمو لغو کردم ولی باز تمدید شد"), "fa")
+    assert has_dispute_cue(normalise("eshterakam ro cancel kardam"), "fa-latn")
+    assert not has_dispute_cue(normalise("پول از حسابم کم شد ولی سفارش ثبت نشد"), "fa")
+    assert not has_dispute_cue(normalise("money left my account, no order"), "en")
+
+
+def test_shipped_model_has_a_higher_threshold_for_dispute_wording() -> None:
+    engine = TriageEngine.load()
+    thresholds = engine.model.heads["priority"].info["thresholds"]
+    assert thresholds["urgent_dispute"] >= thresholds["urgent"]

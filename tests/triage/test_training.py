@@ -108,3 +108,28 @@ def test_urgent_threshold_meets_the_recall_goal_out_of_fold() -> None:
     f_beta = tune_threshold(x, labels, "urgent", TrainConfig(urgent_recall=None))
     assert "recall_target" not in f_beta
     assert goal["threshold"] <= f_beta["threshold"] or goal["recall"] >= f_beta["recall"]
+
+
+def test_dispute_wording_gets_its_own_threshold_out_of_fold() -> None:
+    from pasokh.triage.corpus import load_corpus
+    from pasokh.triage.training import (
+        TrainConfig,
+        build_space,
+        dispute_cues,
+        featurise,
+        matrix,
+        tune_threshold,
+    )
+
+    rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][:900]
+    texts = [r["text"] for r in rows]
+    labels = [r["priority"] for r in rows]
+    cfg = TrainConfig()
+    docs = featurise(texts, cfg.features)
+    x = matrix(build_space(docs, cfg), docs).tocsr()
+    plain = tune_threshold(x, labels, "urgent", cfg)
+    both = tune_threshold(x, labels, "urgent", cfg, dispute=dispute_cues(texts))
+    assert both["recall"] >= 0.95
+    assert both["threshold_dispute"] >= both["threshold"]
+    # the pair is chosen among a grid that contains (t, t): never worse than one threshold
+    assert both["precision"] >= plain["precision"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pasokh.triage.doc import TriageContext, TriageDoc
 from pasokh.triage.errors import ModelError
 from pasokh.triage.model import CompiledModel
-from pasokh.triage.rules import LEVELS, PriorityRules, Threshold
+from pasokh.triage.rules import LEVELS, PriorityRules, Threshold, has_dispute_cue
 from pasokh.triage.stages import Scores, model_scores, top
 
 NEGATIVE_CATEGORIES = frozenset({"complaint", "technical"})
@@ -86,12 +86,22 @@ class PriorityStage:
         self.model = model
         self.rules = rules
         self.thresholds: dict[str, float] = dict(head.info.get("thresholds", {}))
+        # billing-dispute wording needs a higher P(urgent) (tuned at training, out of fold)
+        self.dispute_thresholds: dict[str, float] | None = None
+        if "urgent_dispute" in self.thresholds:
+            self.dispute_thresholds = {
+                **self.thresholds,
+                "urgent": self.thresholds["urgent_dispute"],
+            }
         self.standard = set(head.classes) <= set(LEVELS)
         self.version = f"{model.version}+rules:{rules.version}"
 
     def __call__(self, doc: TriageDoc) -> TriageDoc:
         scores = model_scores(doc, self.model)["priority"]
-        level, p = model_level(scores, self.thresholds)
+        thresholds = self.thresholds
+        if self.dispute_thresholds is not None and has_dispute_cue(doc.norm, doc.language):
+            thresholds = self.dispute_thresholds
+        level, p = model_level(scores, thresholds)
         reasons = [f"model rates it {level} ({p:.0%}): {doc.sentiment} {doc.category}"]
         confidence = p
         for hit in self.rules.matcher.find(doc.norm, doc.language):

@@ -285,3 +285,56 @@ class PhraseMatcher:
                     span = m.group(0).count(" ") + 1
                     matched[ph.rule] = " ".join(latin_tokens[first : first + span])
         return [PhraseHit(self.rules[r], matched[r]) for r in sorted(matched)]
+
+
+# Words of a billing dispute: a fee, a renewal after cancelling, a refund of a difference.
+# The money in such a message is disputed, not lost (corpus README, "Not U1" / "Not U5"),
+# yet it shares its words with real "money taken" cases, so the model's urgent reading
+# needs a higher probability when one of these occurs (the threshold is tuned out of fold
+# at training, `thresholds["urgent_dispute"]`). Phrase rules are not affected.
+DISPUTE_CUES = PhraseRule(
+    id="billing_dispute",
+    reason="billing dispute wording",
+    level="normal",
+    phrases={
+        "fa": [
+            "اشتراک*",
+            "تمدید*",
+            "لغو",
+            "کنسل*",
+            "کارمزد*",
+            "جریمه*",
+            "برگردونید",
+            "برگردون*",
+            "مابه*",
+            "اختلاف*",
+        ],
+        "en": [
+            "refund*",
+            "reimburse*",
+            "fee",
+            "fees",
+            "overcharg*",
+            "subscription*",
+            "cancel*",
+            "renew*",
+            "auto-renew*",
+            "trial",
+            "credit",
+            "money back",
+            "reverse",
+        ],
+        "fa-latn": ["eshterak*", "tamdid*", "cancel*", "refund*"],
+    },
+)
+
+
+@lru_cache(maxsize=1)
+def dispute_matcher() -> PhraseMatcher:
+    """Return the matcher of the billing-dispute cues (DISPUTE_CUES)."""
+    return PhraseMatcher([DISPUTE_CUES])
+
+
+def has_dispute_cue(norm: str, language: str | None = None) -> bool:
+    """Return True if a normalised text uses billing-dispute wording."""
+    return bool(dispute_matcher().find(norm, language))

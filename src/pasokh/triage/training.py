@@ -22,7 +22,7 @@ from pasokh.triage.jsonl import check_row, read_jsonl
 from pasokh.triage.language import detect_language
 from pasokh.triage.model import SHIPPED_DIR, CompiledModel, FeatureSpace, Head, load_model
 from pasokh.triage.normalise import normalise
-from pasokh.triage.rules import PriorityRules
+from pasokh.triage.rules import PriorityRules, has_dispute_cue
 
 LABEL_FIELDS = ("category", "sentiment", "priority")
 
@@ -156,6 +156,7 @@ def tune_threshold(
     target: str,
     config: TrainConfig,
     rule_hits: Sequence[bool] | None = None,
+    dispute: Sequence[bool] | None = None,
 ) -> dict[str, float]:
     """Pick the P(target) threshold for the recall goal (else max F-beta), out of fold.
 
@@ -166,6 +167,10 @@ def tune_threshold(
     With `rule_hits`, a row counts as predicted when a phrase rule fires *or* the model's
     probability reaches the threshold, as it will in service: the model only has to find
     the emergencies the rules miss.
+
+    With `dispute` (rows using billing-dispute wording, `rules.has_dispute_cue`), those rows
+    get their own, higher-or-equal threshold (`threshold_dispute`): the pair reaching the
+    recall goal with the best out-of-fold precision (ties: the higher thresholds).
     """
     fold_of = stratified_folds(labels, config.tune_folds, seed=1)
     oof = np.zeros(len(labels))
@@ -194,12 +199,43 @@ def tune_threshold(
             }
         )
     goal = config.urgent_recall
+    if goal is not None and dispute is not None:
+        cue = np.asarray(dispute, dtype=bool)
+        best: tuple[float, float, float, float] | None = None
+        grid = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
+        for t1 in grid:
+            plain = ruled | (~cue & (oof >= t1))
+            for t2 in (t for t in grid if t >= t1):
+                pred = plain | (cue & (oof >= t2))
+                tp = float(np.sum(pred & truth))
+                recall = tp / max(1.0, float(np.sum(truth)))
+                if recall < goal:
+                    break  # a higher t2 only loses more
+                precision = tp / max(1.0, float(np.sum(pred)))
+                if best is None or (precision, t1, t2) > (best[0], best[2], best[3]):
+                    best = (precision, recall, t1, t2)
+        if best is not None:
+            precision, recall, t1, t2 = best
+            f = (1 + b2) * precision * recall / max(1e-9, b2 * precision + recall)
+            return {
+                "threshold": t1,
+                "threshold_dispute": t2,
+                "f_beta": round(f, 4),
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "recall_target": goal,
+            }
     if goal is not None:
         reaching = [pt for pt in curve if pt["recall"] >= goal]
         if reaching:
             return {**reaching[-1], "recall_target": goal}
     # first maximum of F-beta (ties go to the lower threshold, i.e. more recall)
     return max(curve, key=lambda pt: (pt["f_beta"], -pt["threshold"]))
+
+
+def dispute_cues(texts: Sequence[str]) -> list[bool]:
+    """Return, per text, whether it uses billing-dispute wording (rules.DISPUTE_CUES)."""
+    return [has_dispute_cue(normalise(t), detect_language(t)) for t in texts]
 
 
 def urgent_rule_hits(texts: Sequence[str]) -> list[bool]:
@@ -246,9 +282,12 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
             and "urgent" in classes
             and labels.count("urgent") >= 2 * config.tune_folds
         ):
-            hits = urgent_rule_hits([rows[i]["text"] for i in idx])
-            tuned = tune_threshold(x[idx], labels, "urgent", config, hits)
+            texts = [rows[i]["text"] for i in idx]
+            hits = urgent_rule_hits(texts)
+            tuned = tune_threshold(x[idx], labels, "urgent", config, hits, dispute_cues(texts))
             info["thresholds"] = {"urgent": tuned["threshold"]}
+            if "threshold_dispute" in tuned:
+                info["thresholds"]["urgent_dispute"] = tuned["threshold_dispute"]
             info["threshold_tuning"] = {
                 **tuned,
                 "beta": config.urgent_beta,
