@@ -70,6 +70,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")  # see _Checkpointer
+
+
 # One lock per SQLite file: this process's writers queue here, in order, instead of
 # spinning in SQLite's busy handler (which sleeps 1, 2, 5 ... 100 ms between tries and
 # turns a 5 ms wait into a 50 ms one). Other processes still meet the busy handler.
@@ -136,7 +140,41 @@ def _begin_immediate(dbapi: Any) -> None:
         dbapi.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
-def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Engine:
+class _Checkpointer:
+    """Copies the WAL back into the database file in the background.
+
+    SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 pages: that
+    commit (an API answer, a routing decision) then takes several milliseconds more. With
+    `Database`, connections turn the automatic checkpoint off and this thread does a
+    PASSIVE checkpoint (it never blocks readers or writers) every `every` seconds.
+    """
+
+    def __init__(self, path: str, every: float = 0.5) -> None:
+        self.path, self.every = path, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pasokh-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=0, isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    continue  # busy or locked: the next round catches up
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def make_engine(url: str, *, echo: bool = False, immediate: bool = False,
+                background_checkpoint: bool = False) -> Engine:
     """Create an engine configured for the backend in `url`.
 
     On SQLite, `immediate=True` starts every transaction with BEGIN IMMEDIATE: a writer
@@ -158,6 +196,8 @@ def make_engine(url: str, *, echo: bool = False, immediate: bool = False) -> Eng
         # breaks SAVEPOINT); the "begin" hook then emits BEGIN itself.
         engine = create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if background_checkpoint and not memory:
+            event.listen(engine, "connect", _no_autocheckpoint)
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
         lock = _write_lock(path) if immediate and not memory else None
@@ -193,10 +233,15 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        sqlite = url.startswith("sqlite")
+        path = url.split("///", 1)[-1] if sqlite else ""
+        background = sqlite and path not in ("", ":memory:")
+        self.engine = make_engine(url, echo=echo, background_checkpoint=background)
         self.write_engine = (
-            make_engine(url, echo=echo, immediate=True) if url.startswith("sqlite") else self.engine
+            make_engine(url, echo=echo, immediate=True, background_checkpoint=background)
+            if sqlite else self.engine
         )
+        self._checkpointer = _Checkpointer(path) if background else None
         self.reader = make_sessionmaker(self.engine)
         self.writer = make_sessionmaker(self.write_engine)
 
@@ -213,6 +258,9 @@ class Database:
         return self.writer()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
