@@ -1,7 +1,7 @@
 """The dashboard's fast tables equal the straightforward per-view queries on the same data.
 
 `analytics/facts.py` keeps per-conversation facts and customer turns where messages are
-stored; `analytics/reference.py` reads the same figures straight from the messages. Both
+stored; `tests/analytics/reference.py` reads the same figures straight from the messages. Both
 run here on one dataset with reopens, a merge, late replies, a late-delivered message, a
 survey answer after resolution, routing due times and business hours (both databases).
 """
@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from pasokh.analytics import reference
 from pasokh.analytics.facts import rebuild
 from pasokh.analytics.metrics import next_response_human
 from pasokh.analytics.models import ConversationFacts, ConversationTurn
@@ -26,6 +25,7 @@ from pasokh.analytics.sql import Row, Scope
 from pasokh.inbox.actions import do_merge, do_reply, do_set_status
 from pasokh.routing.models import ConversationRouting
 from pasokh.surveys.models import Survey
+from tests.analytics import reference
 from tests.analytics.builders import T0, Cast, inbound, thread
 from tests.conftest import World
 

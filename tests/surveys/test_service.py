@@ -238,10 +238,10 @@ def test_no_survey_waiting_costs_one_query(session: Session, world: World) -> No
 
 def test_a_recorded_answer_counts_in_the_metrics_like_any_message(
         asked: tuple[Cast, Contact, Conversation]) -> None:
-    from pasokh.analytics import reference
     from pasokh.analytics.inferred import inferred_ces
     from pasokh.analytics.periods import buckets
     from pasokh.analytics.sql import Scope
+    from tests.analytics import reference
 
     cast, contact, _conversation = asked
     deliver(cast, contact, "۵", T0 + 2 * HOUR)

@@ -13,7 +13,7 @@ response). These tables hold those facts once:
 - `rebuild` — every conversation in one set-based pass (migration 0004, bench seeding).
 
 Each fact is the definition's own query (docs/metrics.md) run once per conversation;
-`analytics/reference.py` keeps the per-view queries and the tests hold the two equal.
+`tests/analytics/reference.py` keeps the per-view queries and the tests hold the two equal.
 """
 
 from __future__ import annotations
