@@ -5,17 +5,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -48,6 +50,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """`values` repeated at the end up to the next power of two (the same set).
+
+    An IN list of n values is a different SQL text for every n; drivers that cache parsed
+    or prepared statements by text (psycopg) then miss on almost every batch. Padding
+    leaves a handful of texts.
+    """
+    items = list(values)
+    if not items:
+        return items
+    size = 1 << (len(items) - 1).bit_length()
+    return items + [items[-1]] * (size - len(items))
 
 
 def utcnow() -> datetime:

@@ -455,3 +455,17 @@ def test_a_rule_made_on_the_page_routes_the_next_message(client: TestClient,
     clock = client.get(f"/api/v1/sla/conversations/{pushed['conversation_id']}",
                        headers=world.auth("agent")).json()
     assert clock["tags"] == ["refund"] and clock["priority"] == "urgent"
+
+
+def test_a_deactivated_persons_cached_token_stops_pushing_at_once(client: TestClient,
+                                                                   world: World) -> None:
+    body = {"channel": "webchat", "sender": {"external_id": "v-1"}, "text": "سلام"}
+    pushed = client.post("/api/v1/messages", json={**body, "provider_message_id": "a"},
+                         headers=world.auth("supervisor"))
+    assert pushed.status_code == 201  # reza's token is now in the process's cache
+    csrf = as_(client, world, "maryam")
+    client.post(f"/admin/users/{world.users['reza']}/deactivate", data={"csrf": csrf})
+    client.cookies.clear()
+    again = client.post("/api/v1/messages", json={**body, "provider_message_id": "b"},
+                        headers=world.auth("supervisor"))
+    assert again.status_code == 401

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from pasokh.analytics.models import ConversationFacts, ConversationTurn
+from pasokh.db import padded
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 
 Executor = Session | Connection
@@ -63,14 +64,6 @@ def record_inbound(session: Session, *, conversation_id: int, sent_at: datetime,
 
 
 _MANY: dict[str, Any] = {}
-
-
-def padded(values: Sequence[int]) -> list[int]:
-    """`values` repeated up to the next power of two: few distinct SQL texts (psycopg
-    caches parsed statements by text)."""
-    items = list(values)
-    size = 1 << max(len(items) - 1, 0).bit_length()
-    return items + items[-1:] * (size - len(items))
 
 
 def _record_many_statement(dialect: str) -> Any:

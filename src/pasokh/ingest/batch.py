@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,12 +28,14 @@ from pasokh.analytics.facts import record_inbound_many
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.customers.service import SenderIdentity, identities_of
+from pasokh.db import padded
 from pasokh.errors import Conflict, NotFound, PasokhError, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.ingest.protocols import TriageOutcome, Triager
 from pasokh.jobs.models import OutboxJob
 from pasokh.surveys.models import Survey
 from pasokh.surveys.service import do_record_answer, match_survey_reply
+from pasokh.ttl import TTLCache
 from pasokh.types import PRIORITY_RANK
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -92,20 +93,6 @@ class Stored:
 Result = Stored | PasokhError
 
 
-def padded(values: Sequence[Any]) -> list[Any]:
-    """`values` repeated at the end up to the next power of two (the same set).
-
-    An IN list of n values is a different SQL text for every n; drivers that cache parsed
-    or prepared statements by text (psycopg) then miss on almost every batch. Padding
-    leaves a handful of texts.
-    """
-    items = list(values)
-    if not items:
-        return items
-    size = 1 << (len(items) - 1).bit_length()
-    return items + [items[-1]] * (size - len(items))
-
-
 def fingerprint(inbound: InboundMessage) -> str:
     """What must match for a second delivery to count as the same message."""
     sender = inbound.sender
@@ -144,7 +131,7 @@ class _Channel:
     key: str
 
 
-class ChannelCache:
+class ChannelCache(TTLCache[tuple[int, str], _Channel]):
     """Active channels seen recently, so a batch rarely needs to look them up.
 
     Only hits are kept, for `ttl` seconds: a new channel works at once, and a channel
@@ -152,17 +139,7 @@ class ChannelCache:
     """
 
     def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = ttl
-        self._entries: dict[tuple[int, str], tuple[_Channel, float]] = {}
-
-    def get(self, key: tuple[int, str]) -> _Channel | None:
-        entry = self._entries.get(key)
-        return entry[0] if entry is not None and entry[1] > time.monotonic() else None
-
-    def put(self, key: tuple[int, str], channel: _Channel) -> None:
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[key] = (channel, time.monotonic() + self.ttl)
+        super().__init__(ttl)
 
 
 @dataclass

@@ -220,11 +220,7 @@ class JobRunner:
             return
         for claim, error in failed:
             self._fail(claim, error, now)
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # best effort (live events); the job's work is committed
-                log.exception("after-commit callback of a job failed")
+        _announce(callbacks)
 
     def _run_group(self, session: Session, group: list[tuple[Claim, OutboxJob]],
                    now: datetime, callbacks: list[Callable[[], None]]) -> bool:
@@ -297,11 +293,7 @@ class JobRunner:
         if error is not None:
             self._fail(claim, error, now)
             return
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # best effort (live events); the job's work is committed
-                log.exception("after-commit callback of job %s failed", claim.job_id)
+        _announce(callbacks)
 
     def _held(self, session: Session, claim: Claim) -> OutboxJob | None:
         """The job, locked, if this claim still holds it."""
@@ -463,6 +455,15 @@ def _runs_of_kind(held: list[tuple[Claim, OutboxJob]]
         else:
             runs.append([pair])
     return runs
+
+
+def _announce(callbacks: list[Callable[[], None]]) -> None:
+    """Run after-commit callbacks (live events): best effort, the jobs' work is committed."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("an after-commit callback of a job failed")
 
 
 def _note_jobs(session: Session, _context: Any) -> None:

@@ -93,6 +93,8 @@ def _change(request: Request, form: FormBody, user_id: int, role: str | None,
                 users.do_set_active(session=session, user=user, active=active,
                                     actor_user_id=principal.user_id)
             session.commit()
+        # A new role or a revoked token must not live on in this process's token cache.
+        request.app.state.tokens.clear()
     except (Conflict, Unprocessable) as exc:
         return _users_page(request, principal, row_error=problem(exc, principal.locale),
                            status=409 if isinstance(exc, Conflict) else 422)

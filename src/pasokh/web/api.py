@@ -24,7 +24,7 @@ Reader = Annotated[Principal, Depends(require(*READERS))]
 Pusher = Annotated[Principal, Depends(require_fast(*PUSHERS))]
 
 
-def _inbound(data: MessageCreate, idempotency_key: str | None) -> InboundMessage:
+def inbound_of(data: MessageCreate, idempotency_key: str | None) -> InboundMessage:
     provider_id = data.provider_message_id
     if provider_id is None and idempotency_key:
         provider_id = "idem:" + idempotency_key
@@ -46,7 +46,7 @@ async def post_message(
 ) -> MessageRead | Response:
     """Push a customer message in; it is stored and triaged before this answers."""
     app = request.app.state
-    inbound = _inbound(data, idempotency_key)
+    inbound = inbound_of(data, idempotency_key)
     check_text(inbound.text, max_chars=app.settings.max_message_chars)
     future = app.ingest.submit(principal.workspace_id, inbound)
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -11,6 +9,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from pasokh.errors import Forbidden, Unauthorized
+from pasokh.ttl import TTLCache
 from pasokh.users.service import get_session_user
 from pasokh.workspaces.service import check_token, do_touch_token, needs_touch
 
@@ -32,7 +31,7 @@ class Principal:
     locale: str = "fa"
 
 
-class TokenCache:
+class TokenCache(TTLCache[str, Principal]):
     """Recently checked API tokens, so a busy integration costs no query per request.
 
     An entry lives `ttl` seconds: a token revoked in the database stops working within
@@ -40,25 +39,7 @@ class TokenCache:
     """
 
     def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[Principal, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, secret: str) -> Principal | None:
-        entry = self._entries.get(secret)
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, secret: str, principal: Principal) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[secret] = (principal, time.monotonic() + self.ttl)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        super().__init__(ttl)
 
 
 def _from_token(request: Request, secret: str) -> Principal:

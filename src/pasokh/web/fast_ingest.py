@@ -20,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pasokh.errors import PasokhError
+from pasokh.inbox import service as inbox
 from pasokh.ingest.schemas import MessageCreate
+from pasokh.web.api import STORE_TIMEOUT, inbound_of, stored_read
 from pasokh.web.auth import PUSHERS
 
 PATH = "/api/v1/messages"
@@ -50,8 +52,6 @@ class FastIngest:
         if inbound is None:
             await self.app(scope, replay, send)
             return
-        from pasokh.web.api import STORE_TIMEOUT, stored_read
-
         future = self.state.ingest.submit(principal.workspace_id, inbound)
         try:
             result = await asyncio.wait_for(asyncio.wrap_future(future), STORE_TIMEOUT)
@@ -78,8 +78,6 @@ class FastIngest:
         return principal if principal is not None and principal.role in _PUSHERS else None
 
     def _inbound(self, body: bytes, headers: dict[bytes, bytes]) -> Any:
-        from pasokh.web.api import _inbound
-
         key = headers.get(b"idempotency-key")
         if key is not None and len(key) > 200:
             return None
@@ -89,11 +87,9 @@ class FastIngest:
             return None
         if len(data.text) > self.state.settings.max_message_chars:
             return None
-        return _inbound(data, key.decode("utf-8", "replace") if key is not None else None)
+        return inbound_of(data, key.decode("utf-8", "replace") if key is not None else None)
 
     def _stored_message(self, workspace_id: int, message_id: int) -> str:
-        from pasokh.inbox import service as inbox
-
         with self.state.db.read() as session:
             return inbox.get_message(session=session, workspace_id=workspace_id,
                                      message_id=message_id).model_dump_json()
