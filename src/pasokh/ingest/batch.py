@@ -28,7 +28,7 @@ from pasokh.analytics.facts import record_inbound_many
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.customers.service import SenderIdentity, identities_of
-from pasokh.db import padded
+from pasokh.db import insert_ids, padded
 from pasokh.errors import Conflict, NotFound, PasokhError, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.ingest.protocols import TriageOutcome, Triager, prepare_texts
@@ -367,11 +367,9 @@ def _resolve_contacts(conn: Connection, items: list[_Item]) -> None:
         item.contact = found
     if new_contacts:
         now = items[0].delivery.received_at
-        ids = conn.execute(
-            insert(_CONTACTS).returning(_CONTACTS.c.id, sort_by_parameter_order=True),
-            [{"workspace_id": c.workspace_id, "display_name": c.display_name,
-              "is_vip": False, "created_at": now, "updated_at": now} for c in new_contacts],
-        ).scalars().all()
+        ids = insert_ids(conn, _CONTACTS, [
+            {"workspace_id": c.workspace_id, "display_name": c.display_name,
+             "is_vip": False, "created_at": now, "updated_at": now} for c in new_contacts])
         for contact, new_id in zip(new_contacts, ids, strict=True):
             contact.id = new_id
     if new_identities:
@@ -574,14 +572,10 @@ def _write(conn: Connection, items: list[_Item], route_jobs: bool) -> None:
             conversations.append(item.conversation)
     new = [c for c in conversations if c.new]
     if new:
-        ids = conn.execute(
-            insert(_CONVERSATIONS).returning(_CONVERSATIONS.c.id, sort_by_parameter_order=True),
-            [_conversation_row(c) for c in new]).scalars().all()
+        ids = insert_ids(conn, _CONVERSATIONS, [_conversation_row(c) for c in new])
         for conversation, new_id in zip(new, ids, strict=True):
             conversation.id = new_id
-    message_ids = conn.execute(
-        insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True),
-        [_message_row(i) for i in items]).scalars().all()
+    message_ids = insert_ids(conn, _MESSAGES, [_message_row(i) for i in items])
     for item, message_id in zip(items, message_ids, strict=True):
         item.stored_id = message_id
     conn.execute(insert(_DECISIONS), [_decision_row(i) for i in items])
