@@ -11,7 +11,7 @@ import pytest
 from pasokh.triage.engine import TriageEngine
 from pasokh.triage.errors import DataError
 from pasokh.triage.model import load_model
-from pasokh.triage.training import train
+from pasokh.triage.training import TrainConfig, train
 
 from .conftest import SMALL
 
@@ -133,3 +133,11 @@ def test_dispute_wording_gets_its_own_threshold_out_of_fold() -> None:
     assert both["threshold_dispute"] >= both["threshold"]
     # the pair is chosen among a grid that contains (t, t): never worse than one threshold
     assert both["precision"] >= plain["precision"]
+
+
+def test_the_sentiment_head_has_its_own_regularisation() -> None:
+    cfg = TrainConfig()
+    assert cfg.c_for("sentiment") == 2.0
+    assert cfg.c_for("category") == cfg.c_for("priority") == cfg.c
+    # --c on the command line sets every head
+    assert TrainConfig(c=1.0, head_c=()).c_for("sentiment") == 1.0

@@ -146,7 +146,10 @@ def cross_validate(
         test_ix = [j for j in range(len(idx)) if fold_of[j] == k]
         space = build_space([docs[j] for j in train_ix], cfg)
         clf = fit_head(
-            matrix(space, [docs[j] for j in train_ix]), [labels[j] for j in train_ix], cfg
+            matrix(space, [docs[j] for j in train_ix]),
+            [labels[j] for j in train_ix],
+            cfg,
+            field,
         )
         weights, bias, classes = compile_weights(clf)
         space.weights, space.bias = weights, bias

@@ -16,7 +16,7 @@ from typing import Any
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 GROUP_WORD, GROUP_CHAR, GROUP_LEXICON = 0, 1, 2
 N_GROUPS = 3

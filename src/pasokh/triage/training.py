@@ -37,6 +37,10 @@ class TrainConfig:
     min_df: int = 2
     max_features: int | None = 400_000
     c: float = 5.0
+    # per-head C overriding `c`: sentiment generalises better to other people's reviews
+    # with stronger regularisation (corpus 4-fold CV: C 2 / 5 / 10 within 0.002; SnappFood
+    # 10-fold CV: C 1 / 2 / 5 → 0.853 / 0.852 / 0.847), so it leans more on the lexicon
+    head_c: tuple[tuple[str, float], ...] = (("sentiment", 2.0),)
     class_weight: str | None = "balanced"
     max_iter: int = 3000
     # "urgent" is chosen once P(urgent) reaches a threshold tuned on out-of-fold
@@ -48,6 +52,10 @@ class TrainConfig:
     # from one retrain to the next
     urgent_recall: float | None = 0.95
     tune_folds: int = 4
+
+    def c_for(self, head: str) -> float:
+        """Return the inverse regularisation strength of one head."""
+        return dict(self.head_c).get(head, self.c)
 
 
 def load_rows(datasets: Sequence[Dataset]) -> list[dict[str, Any]]:
@@ -105,15 +113,17 @@ def matrix(space: FeatureSpace, docs: Sequence[list[str]]) -> Any:
     )
 
 
-def fit_head(x: Any, labels: Sequence[str], config: TrainConfig) -> Any:
-    """Fit one multinomial logistic regression."""
+def fit_head(x: Any, labels: Sequence[str], config: TrainConfig, head: str = "") -> Any:
+    """Fit one multinomial logistic regression (with the head's own C, see TrainConfig)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     # threadpoolctl (a scikit-learn dependency) ships no type information
     threadpool_limits = importlib.import_module("threadpoolctl").threadpool_limits
 
-    clf = LogisticRegression(C=config.c, class_weight=config.class_weight, max_iter=config.max_iter)
+    clf = LogisticRegression(
+        C=config.c_for(head), class_weight=config.class_weight, max_iter=config.max_iter
+    )
     # one BLAS thread: these problems are small, and extra threads only fight for the cores
     with warnings.catch_warnings(), threadpool_limits(limits=1):
         # non-convergence is recorded in the manifest (n_iter) instead of failing the run
@@ -268,7 +278,7 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
         labels = [rows[i][name] for i in idx]
         if len(set(labels)) < 2:
             raise DataError(f'field "{name}" needs at least two different labels to train on')
-        clf = fit_head(x[idx], labels, config)
+        clf = fit_head(x[idx], labels, config, name)
         w, b, classes = compile_weights(clf)
         weights.append(w)
         biases.append(b)
