@@ -19,9 +19,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    func,
     insert,
-    select,
 )
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -327,10 +325,11 @@ def insert_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(conn.execute(statement, list(rows)).scalars().all())
     conn.execute(insert(table), list(rows))
-    last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
-    first = last - len(rows) + 1
-    found = conn.execute(select(func.count()).select_from(table)
-                         .where(table.c.id.between(first, last))).scalar_one()
+    last, found = conn.exec_driver_sql(  # one round: the last id, and the run's rows
+        f"SELECT last_insert_rowid(), count(*) FROM {table.name} "
+        "WHERE id BETWEEN last_insert_rowid() - ? + 1 AND last_insert_rowid()",
+        (len(rows),)).one()
+    first = int(last) - len(rows) + 1
     if found != len(rows):  # ids were not consecutive (a rowid past 2**63 - 1 is random)
         raise RuntimeError(f"{table.name}: ids of a batch insert are not consecutive")
-    return list(range(first, last + 1))
+    return list(range(first, int(last) + 1))
