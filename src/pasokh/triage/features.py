@@ -5,10 +5,17 @@ per-token cache), and a test checks both give the same scores. A feature's value
 count × idf, where the count is per distinct token (see ``extract``), and each group
 (word, char, lexicon) is divided by sqrt(Σ count × idf²) — the l2 norm when every count
 is 1, as it nearly always is in short messages; chosen because it decomposes per token.
+
+Since v3 (chosen by 4-fold CV of the category head on the corpus train split; see
+docs/triage.md): English contractions are joined («can ' t» → «cant», as people also type
+it), every Latin word gets a light stem as one more word feature (``w:~order`` for
+«ordered», «orders»), the first and last token are marked (``w:^how``, ``w:?$``), and the
+word group weighs 1.5 against the char group.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
@@ -16,7 +23,7 @@ from typing import Any
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 GROUP_WORD, GROUP_CHAR, GROUP_LEXICON = 0, 1, 2
 N_GROUPS = 3
@@ -34,11 +41,17 @@ class FeatureConfig:
     # values of the lexicon group are multiplied by this: under the same regularisation a
     # larger scale lets the model lean on the hand-written lexicon more than on n-grams
     lexicon_scale: float = 1.0
+    # values of the word group are multiplied by this (1.5: CV on the corpus, see the docs)
+    word_scale: float = 1.5
+    # mark the first and the last token of a message: "w:^how", "w:?$"
+    edges: bool = True
+    # join English contractions ("can ' t" -> "cant") and add a stem feature per Latin word
+    latin: bool = True
     extractor_version: int = EXTRACTOR_VERSION
 
     def group_scales(self) -> tuple[float, ...]:
         """Return the multiplier of each feature group (word, char, lexicon)."""
-        return (1.0, 1.0, self.lexicon_scale)
+        return (self.word_scale, 1.0, self.lexicon_scale)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the config as a JSON-ready dict."""
@@ -57,6 +70,78 @@ def group_of(feature: str) -> int:
     if feature.startswith("§"):
         return GROUP_LEXICON
     return GROUP_CHAR
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+_CONTRACTED = frozenset({"t", "m", "s", "re", "ve", "ll", "d"})
+# longest first; "ies"/"ied" become "y"
+_SUFFIXES = ("ingly", "edly", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s")
+
+
+def join_contractions(tokens: list[str]) -> list[str]:
+    """Join English contractions split by the normaliser: «can ' t» → «cant», «i ' m» → «im»."""
+    if "'" not in tokens:
+        return tokens
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if (
+            i + 2 < n
+            and tokens[i + 1] == "'"
+            and tokens[i + 2] in _CONTRACTED
+            and _LATIN_WORD.fullmatch(tok)
+        ):
+            out.append(tok + tokens[i + 2])
+            i += 3
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def latin_stem(word: str) -> str | None:
+    """Return a light stem of a lower-case Latin word, or None if it has none.
+
+    A suffix stripper, not a lemmatiser: «orders», «ordered», «ordering» → «order»;
+    «charges» → «charg», «charged» → «charg»; «replies», «replied» → «reply»; a doubled
+    final consonant goes («stopped» → «stop»). Words of 4 letters or fewer are left alone.
+    """
+    if len(word) <= 4 or not _LATIN_WORD.fullmatch(word):
+        return None
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if suffix in ("ied", "ies"):
+                base += "y"
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
+    return None
+
+
+def prepare(tokens: list[str], config: FeatureConfig) -> list[str]:
+    """Return the tokens the features are built from (contractions joined if configured)."""
+    return join_contractions(tokens) if config.latin else tokens
+
+
+def token_word_features(token: str, config: FeatureConfig) -> list[str]:
+    """Return the word features that depend on one token only: unigram and Latin stem."""
+    feats = ["w:" + token] if config.word_min <= 1 else []
+    if config.latin:
+        stem = latin_stem(token)
+        if stem is not None and stem != token:
+            feats.append("w:~" + stem)
+    return feats
+
+
+def edge_features(tokens: list[str], config: FeatureConfig) -> list[str]:
+    """Return the first-token and last-token markers of a message."""
+    if not config.edges or not tokens:
+        return []
+    # no token contains "^" or "$" next to other characters (punctuation is split off one
+    # character at a time), so these never equal a unigram or a bigram
+    return ["w:^" + tokens[0], "w:" + tokens[-1] + "$"]
 
 
 def word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
@@ -86,10 +171,14 @@ def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
     contains it, a word unigram, bigram or lexicon hit counts once. This is what lets the
     server cache each token's whole contribution (see model.FeatureSpace).
     """
+    tokens = prepare(tokens, config)
     distinct = list(dict.fromkeys(tokens))
-    feats = ["w:" + t for t in distinct] if config.word_min <= 1 else []
+    feats: list[str] = []
+    for tok in distinct:  # a stem counts once per distinct token that has it
+        feats.extend(token_word_features(tok, config))
     if config.word_max >= 2:
         feats.extend(dict.fromkeys(word_grams(tokens, max(2, config.word_min), config.word_max)))
+    feats.extend(dict.fromkeys(edge_features(tokens, config)))
     for tok in distinct:
         feats.extend(dict.fromkeys(char_grams(tok, config.char_min, config.char_max)))
     if config.lexicon:

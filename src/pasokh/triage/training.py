@@ -297,7 +297,11 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
         classifiers[name] = clf
         start += len(classes)
     compiled_space = FeatureSpace(
-        space.vocab, space.idf, np.hstack(weights), np.concatenate(biases)
+        space.vocab,
+        space.idf,
+        np.hstack(weights),
+        np.concatenate(biases),
+        config.features.group_scales(),
     )
     model = CompiledModel(
         config=config.features, spaces=[compiled_space], heads=heads, version="unsaved"
