@@ -11,8 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -299,3 +310,27 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert `rows` into `table` (integer primary key `id`); return their ids in order.
+
+    PostgreSQL: one INSERT … RETURNING per batch, sorted by parameter order. SQLite cannot
+    promise the order of RETURNING for several rows, so SQLAlchemy would run one INSERT per
+    row; instead, inside a write transaction (nobody else can insert), an executemany
+    gives each row the largest id so far + 1, so the ids are the run ending at
+    last_insert_rowid(), which is checked before it is trusted.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name != "sqlite":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(conn.execute(statement, list(rows)).scalars().all())
+    conn.execute(insert(table), list(rows))
+    last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+    first = last - len(rows) + 1
+    found = conn.execute(select(func.count()).select_from(table)
+                         .where(table.c.id.between(first, last))).scalar_one()
+    if found != len(rows):  # ids were not consecutive (a rowid past 2**63 - 1 is random)
+        raise RuntimeError(f"{table.name}: ids of a batch insert are not consecutive")
+    return list(range(first, last + 1))

@@ -159,3 +159,32 @@ def test_a_batch_gives_the_same_results_as_one_at_a_time(
         )
         assert a.confidence == pytest.approx(b.confidence, abs=1e-3)
         assert a.sentiment_score == pytest.approx(b.sentiment_score, abs=1e-3)
+
+
+def test_text_prepared_ahead_then_finished_in_context_equals_one_call(
+    engine: TriageEngine, heldout_rows: list[dict[str, Any]]
+) -> None:
+    # Ingest scores the text before its transaction and adds the conversation's context
+    # inside it: the result must be the one a single call gives, reasons and all.
+    strict = PriorityRules.model_validate(
+        {**engine.rules.model_dump(mode="json"), "version": "strict",
+         "review": {"category_min": 0.9, "sentiment_min": 0.9, "priority_min": 0.9}})
+    rows = heldout_rows[:120]
+    contexts = [TriageContext(channel=r["channel"], is_public=i % 3 == 0, reach=i * 41,
+                              is_vip=i % 7 == 0, waiting_seconds=i * 97.0,
+                              repeat_contacts=i % 5) for i, r in enumerate(rows)]
+    for rules in (None, strict):
+        prepared = engine.prepare_many([(r["text"], None) for r in rows], rules=rules)
+        for row, ctx, ready in zip(rows, contexts, prepared, strict=True):
+            whole = engine.triage(row["text"], ctx, rules=rules)
+            assert engine.finish(ready, ctx).as_dict() == whole.as_dict()
+
+
+def test_a_message_prepared_before_a_reload_is_finished_by_the_model_that_scored_it(
+    engine: TriageEngine, small_model_dir: Path
+) -> None:
+    [ready] = engine.prepare_many([("پول از حسابم کم شد ولی سفارش ثبت نشد", None)])
+    engine.reload()  # the shipped model replaces the small one
+    result = engine.finish(ready, TriageContext(channel="webchat"))
+    assert result.model_version.startswith("small-")
+    assert engine.model_version.startswith("corpus-")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from pasokh.triage.doc import TriageContext
@@ -202,3 +204,57 @@ def test_shipped_model_has_a_higher_threshold_for_dispute_wording() -> None:
     engine = TriageEngine.load()
     thresholds = engine.model.heads["priority"].info["thresholds"]
     assert thresholds["urgent_dispute"] >= thresholds["urgent"]
+
+
+def test_a_thresholded_level_below_its_threshold_is_not_the_argmax_either() -> None:
+    scores = {"low": 0.1, "normal": 0.25, "high": 0.3, "urgent": 0.35}
+    assert model_level(scores, {"urgent": 0.4}) == ("high", 0.3)
+    assert model_level(scores, {}) == ("urgent", 0.35)
+
+
+def test_urgent_stack_weighs_p_urgent_by_the_category() -> None:
+    from pasokh.triage.priority import UrgentStack
+
+    stack = UrgentStack(
+        {
+            "urgent": 2.0,
+            "category": {"technical": 0.6, "question": 0.0},
+            "bias": 3.0,
+            "thresholds": {"urgent": 0.3},
+        }
+    )
+    fault = stack(0.3, {"technical": 0.9, "question": 0.1})
+    ask = stack(0.3, {"technical": 0.1, "question": 0.9})
+    assert 0.0 < ask < fault < 1.0
+    z = 3.0 + 2.0 * math.log(0.3) + 0.6 * math.log(0.9)
+    assert fault == pytest.approx(1 / (1 + math.exp(-z)))
+    assert stack(0.0, {}) >= 0.0  # probabilities are floored before the log
+
+
+def test_shipped_model_decides_urgent_on_the_stack() -> None:
+    engine = TriageEngine.load()
+    info = engine.model.heads["priority"].info
+    stack = info["urgent_stack"]
+    assert set(stack["category"]) == set(engine.model.heads["category"].classes)
+    assert stack["thresholds"]["urgent_dispute"] >= stack["thresholds"]["urgent"]
+    assert stack["threshold_tuning"]["recall"] >= 0.95
+    res = engine.triage("از حسابم پول کم شد ولی سفارش ثبت نشد")
+    assert res.priority == "urgent" and res.reasons[0].startswith("model rates it urgent")
+
+
+def test_urgent_stack_is_ignored_when_the_category_labels_differ() -> None:
+    from pasokh.triage.model import CompiledModel, Head
+    from pasokh.triage.priority import PriorityStage
+    from pasokh.triage.rules import PriorityRules
+
+    model = TriageEngine.load().model
+    cat = model.heads["category"]
+    heads = {
+        **model.heads,
+        "category": Head("category", ("billing", *cat.classes[1:]), cat.space, cat.start, {}),
+    }
+    other = CompiledModel(config=model.config, spaces=model.spaces, heads=heads, version="x")
+    stage = PriorityStage(other, PriorityRules.default())
+    assert stage.stack is None
+    assert stage.thresholds == model.heads["priority"].info["thresholds"]
+    assert PriorityStage(model, PriorityRules.default()).stack is not None

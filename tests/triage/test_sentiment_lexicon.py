@@ -26,6 +26,11 @@ def feats(text: str) -> list[str]:
         ("a bit cold but tasty", {"§soft_neg", "§pos", "§bal:+1"}, set()),
         ("واقعا افتضاح بود", {"§neg", "§int_neg"}, set()),
         ("کمی دیر رسید ولی در کل راضی بودم", {"§overall_pos", "§soft_neg"}, set()),
+        # v3: litotes, a negated praise, a first-person negator, "no problem" as praise
+        ("در کل بدک نبود", {"§not_neg", "§overall_pos", "§bal:+1"}, {"§neg"}),
+        ("زیاد جالب نبود", {"§not_pos", "§bal:-1"}, {"§pos"}),
+        ("اصلا راضی نبودم", {"§not_pos"}, {"§pos"}),
+        ("غذا مشکلی نداشت", {"§pos", "§bal:+1"}, {"§negverb"}),
     ],
 )
 def test_lexicon_features(text: str, present: set[str], absent: set[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from pasokh.triage.engine import TriageEngine
 from pasokh.triage.errors import DataError
 from pasokh.triage.model import load_model
-from pasokh.triage.training import train
+from pasokh.triage.training import TrainConfig, train
 
 from .conftest import SMALL
 
@@ -133,3 +133,64 @@ def test_dispute_wording_gets_its_own_threshold_out_of_fold() -> None:
     assert both["threshold_dispute"] >= both["threshold"]
     # the pair is chosen among a grid that contains (t, t): never worse than one threshold
     assert both["precision"] >= plain["precision"]
+
+
+def test_the_sentiment_head_has_its_own_regularisation() -> None:
+    cfg = TrainConfig()
+    assert cfg.c_for("sentiment") == 2.0
+    assert cfg.c_for("category") == cfg.c_for("priority") == cfg.c
+    # --c on the command line sets every head
+    assert TrainConfig(c=1.0, head_c=()).c_for("sentiment") == 1.0
+
+
+def test_urgent_stack_is_fitted_out_of_fold_and_never_below_one_threshold() -> None:
+    import numpy as np
+
+    from pasokh.triage.corpus import load_corpus
+    from pasokh.triage.training import (
+        TrainConfig,
+        build_space,
+        dispute_cues,
+        featurise,
+        fit_urgent_stack,
+        matrix,
+        oof_proba,
+        stratified_folds,
+        tune_threshold,
+        urgent_rule_hits,
+    )
+
+    rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][:900]
+    texts = [r["text"] for r in rows]
+    labels = [r["priority"] for r in rows]
+    cfg = TrainConfig()
+    docs = featurise(texts, cfg.features)
+    x = matrix(build_space(docs, cfg), docs).tocsr()
+    folds = stratified_folds(labels, cfg.tune_folds, seed=1)
+    pri, pri_classes = oof_proba(x, labels, cfg, folds)
+    cat, cat_classes = oof_proba(x, [r["category"] for r in rows], cfg, folds)
+    assert np.allclose(pri.sum(axis=1), 1.0) and np.allclose(cat.sum(axis=1), 1.0)
+    truth = [lbl == "urgent" for lbl in labels]
+    p_urgent = pri[:, pri_classes.index("urgent")]
+    weights, stacked = fit_urgent_stack(p_urgent, cat, cat_classes, truth, folds, cfg)
+    assert set(weights["category"]) == set(cat_classes) and weights["urgent"] > 0
+    assert stacked.shape == (len(rows),) and 0.0 <= stacked.min() <= stacked.max() <= 1.0
+    cues = dispute_cues(texts)
+    hits = urgent_rule_hits(texts)
+    tuned = tune_threshold(x, labels, "urgent", cfg, hits, cues, scores=stacked)
+    assert tuned["recall"] >= 0.95 and tuned["threshold_dispute"] >= tuned["threshold"]
+
+
+def test_a_new_category_head_drops_the_base_models_urgent_stack(tmp_path: Path) -> None:
+    from pasokh.triage.corpus import load_corpus
+
+    assert "urgent_stack" in TriageEngine.load().model.heads["priority"].info
+    rows = [
+        {"text": r["text"], "category": r["category"]}
+        for r in load_corpus("train")
+        if r["file"].startswith("en_")
+    ][::6]
+    model = train([rows], tmp_path / "m")  # base: the shipped model, which has a stack
+    assert "urgent_stack" not in load_model(tmp_path / "m").heads["priority"].info
+    assert "urgent_stack" not in model.heads["priority"].info
+    assert "thresholds" in model.heads["priority"].info

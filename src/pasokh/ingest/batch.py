@@ -28,10 +28,10 @@ from pasokh.analytics.facts import record_inbound_many
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.customers.service import SenderIdentity, identities_of
-from pasokh.db import padded
+from pasokh.db import insert_ids, padded
 from pasokh.errors import Conflict, NotFound, PasokhError, PayloadTooLarge
 from pasokh.inbox.models import Conversation, Message, TriageDecision
-from pasokh.ingest.protocols import TriageOutcome, Triager
+from pasokh.ingest.protocols import TriageOutcome, Triager, prepare_texts
 from pasokh.jobs.models import OutboxJob
 from pasokh.surveys.models import Survey
 from pasokh.surveys.service import do_record_answer, match_survey_reply
@@ -193,17 +193,20 @@ class _Item:
     stored: dict[str, Any] = field(default_factory=dict)
     stored_id: int | None = None  # the message this batch inserted
     survey: Survey | None = None  # the survey this message answers with a bare score
+    prepared: Any = None  # the text's triage so far (Triager.prepare), or None
 
 
 def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager: Triager,
                    max_chars: int, route_jobs: bool = True,
-                   channels: ChannelCache | None = None) -> list[Result]:
+                   channels: ChannelCache | None = None,
+                   prepared: Sequence[Any] | None = None) -> list[Result]:
     """Store each delivery once, in order; return a Stored or the error for each.
 
     Runs in the caller's transaction (the caller commits, then acknowledges). An error
     for one delivery (unknown channel, reused id, text too long) never affects the others.
     With `route_jobs`, each new message queues a "route" job in the same transaction, so
-    routing happens after the acknowledgement and survives a crash.
+    routing happens after the acknowledgement and survives a crash. `prepared` is
+    `prepare_deliveries(triager, deliveries)`, done before the transaction began.
     """
     session.flush()
     conn = session.connection()
@@ -214,6 +217,14 @@ def do_ingest_many(*, session: Session, deliveries: Sequence[Delivery], triager:
              and i.retry_of is None]
     _resolve_contacts(conn, fresh)
     answers = _survey_answers(session, conn, fresh)
+    if prepared is None:
+        todo = fresh + answers
+        for item, p in zip(todo, prepare_deliveries(triager, [i.delivery for i in todo],
+                                                    max_chars) or (), strict=False):
+            item.prepared = p
+    else:
+        for item in fresh + answers:
+            item.prepared = prepared[item.index]
     fresh = [i for i in fresh if i.survey is None]
     repeats = _open_conversations(conn, fresh)
     for item in fresh:
@@ -356,11 +367,9 @@ def _resolve_contacts(conn: Connection, items: list[_Item]) -> None:
         item.contact = found
     if new_contacts:
         now = items[0].delivery.received_at
-        ids = conn.execute(
-            insert(_CONTACTS).returning(_CONTACTS.c.id, sort_by_parameter_order=True),
-            [{"workspace_id": c.workspace_id, "display_name": c.display_name,
-              "is_vip": False, "created_at": now, "updated_at": now} for c in new_contacts],
-        ).scalars().all()
+        ids = insert_ids(conn, _CONTACTS, [
+            {"workspace_id": c.workspace_id, "display_name": c.display_name,
+             "is_vip": False, "created_at": now, "updated_at": now} for c in new_contacts])
         for contact, new_id in zip(new_contacts, ids, strict=True):
             contact.id = new_id
     if new_identities:
@@ -407,14 +416,37 @@ def _survey_answers(session: Session, conn: Connection, items: list[_Item]) -> l
     return answers
 
 
+def prepare_deliveries(triager: Triager, deliveries: Sequence[Delivery], max_chars: int
+                       ) -> list[Any] | None:
+    """The text-only part of triage for each delivery, None for a text over `max_chars`
+    (refused anyway); None for all when the triager cannot prepare."""
+    fits = [i for i, d in enumerate(deliveries) if len(d.inbound.text) <= max_chars]
+    done = prepare_texts(triager, [(deliveries[i].inbound.text, deliveries[i].workspace_id)
+                                   for i in fits])
+    if done is None:
+        return None
+    out: list[Any] = [None] * len(deliveries)
+    for i, p in zip(fits, done, strict=True):
+        out[i] = p
+    return out
+
+
+def _triage_in_context(triager: Triager, item: _Item, *, is_vip: bool,
+                       waiting_seconds: float, repeat_contacts: int) -> TriageOutcome:
+    inbound = item.delivery.inbound
+    extra = {} if item.prepared is None else {"prepared": item.prepared}
+    return triager.triage_message(
+        inbound.text, workspace_id=item.delivery.workspace_id, channel=item.channel.kind,
+        is_public=inbound.is_public, reach=inbound.reach, is_vip=is_vip,
+        waiting_seconds=waiting_seconds, repeat_contacts=repeat_contacts, **extra)
+
+
 def _store_answer(session: Session, conn: Connection, item: _Item, triager: Triager) -> None:
     """Store a survey answer in the surveyed conversation and record its score."""
     survey, contact, inbound = item.survey, item.contact, item.delivery.inbound
     assert survey is not None and contact is not None
-    item.outcome = triager.triage_message(
-        inbound.text, workspace_id=item.delivery.workspace_id, channel=item.channel.kind,
-        is_public=inbound.is_public, reach=inbound.reach, is_vip=contact.is_vip,
-        waiting_seconds=0.0, repeat_contacts=0)
+    item.outcome = _triage_in_context(triager, item, is_vip=contact.is_vip,
+                                      waiting_seconds=0.0, repeat_contacts=0)
     item.conversation = _Conversation(
         id=survey.conversation_id, workspace_id=survey.workspace_id,
         channel_id=item.channel.id, contact=contact, status="resolved",
@@ -493,17 +525,15 @@ def _triage(item: _Item, triager: Triager,
     """Triage in the conversation's context, then fold the result into its queue state."""
     conversation, contact = item.conversation, item.contact
     assert conversation is not None and contact is not None and contact.id is not None
-    inbound, now = item.delivery.inbound, item.delivery.received_at
+    now = item.delivery.received_at
     waiting = (now - conversation.waiting_since).total_seconds() \
         if conversation.waiting_since else 0.0
     since = now - REPEAT_WINDOW
     repeat = sum(1 for cid, created in recent.get(contact.id, [])
                  if cid != conversation.id and created >= since)
     repeat += sum(1 for c in contact.opened if c is not conversation)
-    outcome = triager.triage_message(
-        inbound.text, workspace_id=item.delivery.workspace_id, channel=item.channel.kind,
-        is_public=inbound.is_public, reach=inbound.reach, is_vip=contact.is_vip,
-        waiting_seconds=waiting, repeat_contacts=repeat)
+    outcome = _triage_in_context(triager, item, is_vip=contact.is_vip,
+                                 waiting_seconds=waiting, repeat_contacts=repeat)
     item.outcome = outcome
     _fold(conversation, outcome, now)
 
@@ -542,14 +572,10 @@ def _write(conn: Connection, items: list[_Item], route_jobs: bool) -> None:
             conversations.append(item.conversation)
     new = [c for c in conversations if c.new]
     if new:
-        ids = conn.execute(
-            insert(_CONVERSATIONS).returning(_CONVERSATIONS.c.id, sort_by_parameter_order=True),
-            [_conversation_row(c) for c in new]).scalars().all()
+        ids = insert_ids(conn, _CONVERSATIONS, [_conversation_row(c) for c in new])
         for conversation, new_id in zip(new, ids, strict=True):
             conversation.id = new_id
-    message_ids = conn.execute(
-        insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True),
-        [_message_row(i) for i in items]).scalars().all()
+    message_ids = insert_ids(conn, _MESSAGES, [_message_row(i) for i in items])
     for item, message_id in zip(items, message_ids, strict=True):
         item.stored_id = message_id
     conn.execute(insert(_DECISIONS), [_decision_row(i) for i in items])

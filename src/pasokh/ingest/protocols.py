@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -38,3 +39,19 @@ class Triager(Protocol):
     def triage_message(self, text: str, *, workspace_id: int, channel: str, is_public: bool,
                        reach: int, is_vip: bool, waiting_seconds: float,
                        repeat_contacts: int) -> TriageOutcome: ...
+
+
+class PreparingTriager(Triager, Protocol):
+    """A triager that can score texts ahead of their context (WorkspaceTriager).
+
+    `prepare` runs before ingest's transaction; `triage_message(..., prepared=p)` then
+    only adds what depends on the conversation, so the write lock is held for less.
+    """
+
+    def prepare(self, items: Sequence[tuple[str, int]]) -> Sequence[Any]: ...
+
+
+def prepare_texts(triager: Triager, items: Sequence[tuple[str, int]]) -> Sequence[Any] | None:
+    """`triager.prepare(items)` when the triager can prepare, else None."""
+    prepare = getattr(triager, "prepare", None)
+    return prepare(items) if prepare is not None else None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pasokh.triage.engine import TriageContext, TriageEngine, TriageResult
+from pasokh.triage.engine import Prepared, TriageContext, TriageEngine, TriageResult
 from pasokh.triage.rules import PriorityRules
 
 
@@ -46,12 +46,29 @@ class WorkspaceTriager:
         with self._lock:
             self._rules.pop(workspace_id, None)
 
+    def prepare(self, items: Sequence[tuple[str, int]]) -> list[Prepared]:
+        """Score (text, workspace id) pairs by their text alone, a batch per workspace;
+        `triage_message(..., prepared=...)` then adds each message's context."""
+        out: list[Prepared | None] = [None] * len(items)
+        by_workspace: dict[int, list[int]] = {}
+        for index, (_, workspace_id) in enumerate(items):
+            by_workspace.setdefault(workspace_id, []).append(index)
+        for workspace_id, indexes in by_workspace.items():
+            prepared = self.engine.prepare_many([(items[i][0], None) for i in indexes],
+                                                rules=self.rules_for(workspace_id))
+            for i, p in zip(indexes, prepared, strict=True):
+                out[i] = p
+        return [p for p in out if p is not None]
+
     def triage_message(self, text: str, *, workspace_id: int, channel: str, is_public: bool,
                        reach: int, is_vip: bool, waiting_seconds: float,
-                       repeat_contacts: int) -> TriageResult:
-        """Triage one message of `workspace_id` in its context."""
+                       repeat_contacts: int, prepared: Prepared | None = None) -> TriageResult:
+        """Triage one message of `workspace_id` in its context (`prepared` by `prepare`
+        from the same text, or from scratch)."""
         context = TriageContext(channel=channel, is_public=is_public, reach=reach, is_vip=is_vip,
                                 waiting_seconds=waiting_seconds, repeat_contacts=repeat_contacts)
+        if prepared is not None:
+            return self.engine.finish(prepared, context)
         return self.engine.triage(text, context, rules=self.rules_for(workspace_id))
 
 

@@ -28,6 +28,7 @@ from pasokh.ingest.batch import (
     Result,
     Stored,
     do_ingest_many,
+    prepare_deliveries,
 )
 from pasokh.ingest.protocols import Triager
 
@@ -131,12 +132,15 @@ class IngestWriter:
     def _commit(self, deliveries: list[Delivery]) -> list[Result]:
         # Another process may win a unique race (same new customer, same provider id):
         # roll back whole and go again; the retry finds what the winner stored.
+        # The text-only part of triage (the model) runs before the transaction: the
+        # write lock, which routing and other processes wait for, covers only the rest.
+        prepared = prepare_deliveries(self.triager, deliveries, self.max_chars)
         for attempt in range(ATTEMPTS):
             try:
                 with self.db.write() as session:
                     results = do_ingest_many(session=session, deliveries=deliveries,
                                              triager=self.triager, max_chars=self.max_chars,
-                                             channels=self.channels)
+                                             channels=self.channels, prepared=prepared)
                     session.commit()
                 return results
             except (IntegrityError, OperationalError):

@@ -21,14 +21,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import Table, and_, bindparam, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from pasokh.db import Database, utcnow
+from pasokh.db import Database, padded, utcnow
 from pasokh.jobs.models import OutboxJob
 from pasokh.jobs.service import run_after_commit
 
@@ -42,6 +42,7 @@ BatchHandler = Callable[[Session, list[dict[str, Any]], datetime], None]
 DeadHandler = Callable[[Session, dict[str, Any], str], None]
 
 RETRYABLE = ("queued", "failed")
+_JOBS = cast(Table, OutboxJob.__table__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ERROR_CHARS = 2000
 
@@ -176,40 +177,57 @@ class JobRunner:
                 return claim
 
     def claim_many(self, now: datetime, limit: int) -> list[Claim]:
-        """Take up to `limit` due jobs of the batchable kinds in one transaction."""
+        """Take up to `limit` due jobs of the batchable kinds: one UPDATE … RETURNING."""
+        table = _JOBS
+        due = (select(table.c.id)
+               .where(table.c.kind.in_(sorted(self.batchable)),
+                      table.c.status.in_(RETRYABLE), table.c.run_after <= now)
+               .order_by(table.c.run_after, table.c.id).limit(limit))
+        if self.db.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claim = (update(table).where(table.c.id.in_(due.scalar_subquery()))
+                 .values(status="running", attempts=table.c.attempts + 1,
+                         locked_until=now + self.lease, updated_at=utcnow())
+                 .returning(table.c.id, table.c.kind, table.c.attempts, table.c.run_after))
         with self.db.write() as session:
-            query = (select(OutboxJob)
-                     .where(OutboxJob.kind.in_(sorted(self.batchable)),
-                            OutboxJob.status.in_(RETRYABLE), OutboxJob.run_after <= now)
-                     .order_by(OutboxJob.run_after, OutboxJob.id).limit(limit))
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            claims = []
-            for job in session.scalars(query):
-                job.status, job.attempts = "running", job.attempts + 1
-                job.locked_until = now + self.lease
-                claims.append(Claim(job.id, job.kind, job.attempts))
+            rows = list(session.execute(claim).all())
             session.commit()
-        return claims
+        rows.sort(key=lambda r: (r.run_after, r.id))  # RETURNING keeps no order
+        return [Claim(r.id, r.kind, r.attempts) for r in rows]
 
     def execute_many(self, claims: list[Claim], now: datetime) -> None:
         """Run claimed jobs in one transaction, each in a savepoint: a failure is retried
         alone and costs the others nothing."""
         callbacks: list[Callable[[], None]] = []
         failed: list[tuple[Claim, str]] = []
+        table = _JOBS
         try:
             with self.db.write() as session:
                 session.info["after_commit"], session.info["now"] = callbacks, now
-                ids = [c.job_id for c in claims]
-                jobs = {j.id: j for j in session.scalars(
-                    select(OutboxJob).where(OutboxJob.id.in_(ids)).order_by(OutboxJob.id)
-                    .with_for_update(skip_locked=self.db.dialect == "postgresql"))}
-                held = [(c, j) for c in claims if (j := jobs.get(c.job_id)) is not None
-                        and j.status == "running" and j.attempts == c.attempt]
+                query = (select(table.c.id, table.c.kind, table.c.payload, table.c.status,
+                                table.c.attempts)
+                         .where(table.c.id.in_(padded([c.job_id for c in claims])))
+                         .order_by(table.c.id))
+                if self.db.dialect == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                jobs = {r.id: _Held(r.id, r.kind, r.payload)
+                        for r in session.execute(query)
+                        if r.status == "running" and r.attempts == _attempt(claims, r.id)}
+                held = [(c, j) for c in claims if (j := jobs.get(c.job_id)) is not None]
+                done: list[int] = []
                 for group in _runs_of_kind(held):
-                    if not self._run_group(session, group, now, callbacks):
-                        for claim, job in group:
-                            self._run_one(session, claim, job, now, callbacks, failed)
+                    if self._run_group(session, group, now, callbacks):
+                        done.extend(job.id for _, job in group)
+                        continue
+                    for claim, job in group:
+                        if self._run_one(session, claim, job, now, callbacks, failed):
+                            done.append(job.id)
+                if done:
+                    session.execute(
+                        update(table).where(table.c.id == bindparam("_id"))
+                        .values(status="done", locked_until=None, last_error=None,
+                                updated_at=now),
+                        [{"_id": job_id} for job_id in done])
                 session.commit()
         except Exception:
             # The batch as a whole could not commit: run each job on its own instead.
@@ -222,7 +240,7 @@ class JobRunner:
             self._fail(claim, error, now)
         _announce(callbacks)
 
-    def _run_group(self, session: Session, group: list[tuple[Claim, OutboxJob]],
+    def _run_group(self, session: Session, group: list[tuple[Claim, _Held]],
                    now: datetime, callbacks: list[Callable[[], None]]) -> bool:
         """Run a run of same-kind jobs through their batch handler in one savepoint;
         False (nothing kept) when there is none, the run is one job, or it raised."""
@@ -238,14 +256,13 @@ class JobRunner:
             log.warning("a batch of %s %s jobs failed; running them one by one",
                         len(group), group[0][1].kind, exc_info=True)
             return False
-        for _, job in group:
-            job.status, job.locked_until, job.last_error = "done", None, None
         return True
 
-    def _run_one(self, session: Session, claim: Claim, job: OutboxJob, now: datetime,
+    def _run_one(self, session: Session, claim: Claim, job: _Held, now: datetime,
                  callbacks: list[Callable[[], None]], failed: list[tuple[Claim, str]]
-                 ) -> None:
-        """Run one held job in a savepoint; a failure is noted for retry, the rest go on."""
+                 ) -> bool:
+        """Run one held job in a savepoint; True when it succeeded. A failure is noted
+        for retry, the rest go on."""
         handler = self.handlers[job.kind]
         mark = len(callbacks)
         try:
@@ -256,8 +273,8 @@ class JobRunner:
             failed.append((claim, _describe(exc)))
             log.warning("job %s (%s) attempt %s failed: %s", claim.job_id,
                         claim.kind, claim.attempt, exc, exc_info=True)
-            return
-        job.status, job.locked_until, job.last_error = "done", None, None
+            return False
+        return True
 
     def execute(self, claim: Claim, now: datetime) -> None:
         """Run a claimed job's handler and mark it done in the same transaction."""
@@ -445,10 +462,22 @@ class JobRunner:
             self.wake()
 
 
-def _runs_of_kind(held: list[tuple[Claim, OutboxJob]]
-                  ) -> list[list[tuple[Claim, OutboxJob]]]:
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A claimed job as a batch runs it (plain columns: no ORM object to flush)."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+def _attempt(claims: list[Claim], job_id: int) -> int | None:
+    return next((c.attempt for c in claims if c.job_id == job_id), None)
+
+
+def _runs_of_kind(held: list[tuple[Claim, _Held]]) -> list[list[tuple[Claim, _Held]]]:
     """Consecutive jobs of the same kind, in claim order (the order they run in)."""
-    runs: list[list[tuple[Claim, OutboxJob]]] = []
+    runs: list[list[tuple[Claim, _Held]]] = []
     for pair in held:
         if runs and runs[-1][-1][1].kind == pair[1].kind:
             runs[-1].append(pair)

@@ -42,7 +42,8 @@ C_OPTION = click.option(
 def _config(c: float | None) -> Any:
     from pasokh.triage.training import TrainConfig
 
-    return TrainConfig() if c is None else TrainConfig(c=c)
+    # --c sets every head's C, the sentiment head's own default included
+    return TrainConfig() if c is None else TrainConfig(c=c, head_c=())
 
 
 def _progress(label: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from pasokh.triage.model import CompiledModel, load_model
 from pasokh.triage.pipeline import DEFAULT_ORDER, Pipeline, build_pipeline
 from pasokh.triage.rules import PriorityRules
 
-__all__ = ["TriageContext", "TriageEngine", "TriageResult"]
+__all__ = ["Prepared", "TriageContext", "TriageEngine", "TriageResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,15 @@ class TriageResult:
             for t in self.trace
         ]
         return out
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A message scored by the text-only stages, waiting for its context (`finish`)."""
+
+    doc: TriageDoc
+    state: _State
+    rules: PriorityRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +177,34 @@ class TriageEngine:
         if batch:
             results.extend(self._finish(state.pipeline.pipe(batch), version, rules_version))
         return results
+
+    def prepare_many(
+        self, items: Sequence[tuple[str, str | None]], *, rules: PriorityRules | None = None
+    ) -> list[Prepared]:
+        """Run the stages that need only the text and the channel's language hint
+        (normalise, language, the model's scores) on a batch; `finish` adds the context.
+
+        Ingest calls this before it opens its transaction, so the database's write lock
+        is held only for the part that depends on the conversation.
+        """
+        state = self._state
+        used = rules if rules is not None else state.rules
+        pipeline = state.pipeline if rules is None else state.pipeline_for(used, self._order)
+        head, _ = pipeline.split()
+        docs = head.pipe([TriageDoc(raw=text, context=TriageContext(lang_hint=hint))
+                          for text, hint in items])
+        return [Prepared(doc, state, used) for doc in docs]
+
+    def finish(self, prepared: Prepared, context: TriageContext) -> TriageResult:
+        """Triage a prepared message in its context: the same result as `triage`."""
+        state, rules, doc = prepared.state, prepared.rules, prepared.doc
+        pipeline = state.pipeline if rules is state.rules \
+            else state.pipeline_for(rules, self._order)
+        _, tail = pipeline.split()
+        doc.context = replace(context, lang_hint=doc.context.lang_hint)
+        doc = tail(doc)
+        return TriageResult.from_doc(doc, model_version=state.model.version,
+                                     rules_version=rules.version)
 
     @staticmethod
     def _finish(docs: list[TriageDoc], version: str, rules_version: str) -> list[TriageResult]:

@@ -6,11 +6,13 @@ count × idf, where the count is per distinct token (see ``extract``), and each 
 (word, char, lexicon) is divided by sqrt(Σ count × idf²) — the l2 norm when every count
 is 1, as it nearly always is in short messages; chosen because it decomposes per token.
 
-Since v3 (chosen by 4-fold CV of the category head on the corpus train split; see
-docs/triage.md): English contractions are joined («can ' t» → «cant», as people also type
-it), every Latin word gets a light stem as one more word feature (``w:~order`` for
-«ordered», «orders»), the first and last token are marked (``w:^how``, ``w:?$``), and the
-word group weighs 1.5 against the char group.
+Since v4, a fourth group, ``x:`` features, serves the category head only (the other heads
+are trained with it masked out, so their weights there are zero and their features and
+norms are exactly those of v3): a light stem of every Latin word (``x:~order`` for
+«orders», «ordered», «ordering») and markers of the first and the last token (``x:^how``,
+``x:?$``; position is a question / complaint cue that n-grams lose). Chosen by 4-fold CV
+of the category head on the corpus train split (docs/triage.md, "English category
+accuracy").
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from typing import Any
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
-GROUP_WORD, GROUP_CHAR, GROUP_LEXICON = 0, 1, 2
-N_GROUPS = 3
+GROUP_WORD, GROUP_CHAR, GROUP_LEXICON, GROUP_EXTRA = 0, 1, 2, 3
+N_GROUPS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +43,15 @@ class FeatureConfig:
     # values of the lexicon group are multiplied by this: under the same regularisation a
     # larger scale lets the model lean on the hand-written lexicon more than on n-grams
     lexicon_scale: float = 1.0
-    # values of the word group are multiplied by this (1.5: CV on the corpus, see the docs)
-    word_scale: float = 1.5
-    # mark the first and the last token of a message: "w:^how", "w:?$"
-    edges: bool = True
-    # join English contractions ("can ' t" -> "cant") and add a stem feature per Latin word
-    latin: bool = True
+    # the "x:" group (Latin stems, first/last-token markers), used by the heads listed in
+    # TrainConfig.extra_heads (the category head); its values are multiplied by extra_scale
+    extras: bool = True
+    extra_scale: float = 0.3
     extractor_version: int = EXTRACTOR_VERSION
 
     def group_scales(self) -> tuple[float, ...]:
-        """Return the multiplier of each feature group (word, char, lexicon)."""
-        return (self.word_scale, 1.0, self.lexicon_scale)
+        """Return the multiplier of each feature group (word, char, lexicon, extra)."""
+        return (1.0, 1.0, self.lexicon_scale, self.extra_scale)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the config as a JSON-ready dict."""
@@ -69,43 +69,22 @@ def group_of(feature: str) -> int:
         return GROUP_WORD
     if feature.startswith("§"):
         return GROUP_LEXICON
+    if feature.startswith("x:"):
+        return GROUP_EXTRA
     return GROUP_CHAR
 
 
 _LATIN_WORD = re.compile(r"[a-z]+")
-_CONTRACTED = frozenset({"t", "m", "s", "re", "ve", "ll", "d"})
 # longest first; "ies"/"ied" become "y"
 _SUFFIXES = ("ingly", "edly", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s")
-
-
-def join_contractions(tokens: list[str]) -> list[str]:
-    """Join English contractions split by the normaliser: «can ' t» → «cant», «i ' m» → «im»."""
-    if "'" not in tokens:
-        return tokens
-    out: list[str] = []
-    i, n = 0, len(tokens)
-    while i < n:
-        tok = tokens[i]
-        if (
-            i + 2 < n
-            and tokens[i + 1] == "'"
-            and tokens[i + 2] in _CONTRACTED
-            and _LATIN_WORD.fullmatch(tok)
-        ):
-            out.append(tok + tokens[i + 2])
-            i += 3
-            continue
-        out.append(tok)
-        i += 1
-    return out
 
 
 def latin_stem(word: str) -> str | None:
     """Return a light stem of a lower-case Latin word, or None if it has none.
 
     A suffix stripper, not a lemmatiser: «orders», «ordered», «ordering» → «order»;
-    «charges» → «charg», «charged» → «charg»; «replies», «replied» → «reply»; a doubled
-    final consonant goes («stopped» → «stop»). Words of 4 letters or fewer are left alone.
+    «charges», «charged» → «charg»; «replies», «replied» → «reply»; a doubled final
+    consonant goes («stopped» → «stop»). Words of 4 letters or fewer are left alone.
     """
     if len(word) <= 4 or not _LATIN_WORD.fullmatch(word):
         return None
@@ -120,28 +99,21 @@ def latin_stem(word: str) -> str | None:
     return None
 
 
-def prepare(tokens: list[str], config: FeatureConfig) -> list[str]:
-    """Return the tokens the features are built from (contractions joined if configured)."""
-    return join_contractions(tokens) if config.latin else tokens
-
-
-def token_word_features(token: str, config: FeatureConfig) -> list[str]:
-    """Return the word features that depend on one token only: unigram and Latin stem."""
+def token_features(token: str, config: FeatureConfig) -> list[str]:
+    """Return the word-level features of one token alone: its unigram and Latin stem."""
     feats = ["w:" + token] if config.word_min <= 1 else []
-    if config.latin:
+    if config.extras:
         stem = latin_stem(token)
-        if stem is not None and stem != token:
-            feats.append("w:~" + stem)
+        if stem is not None:
+            feats.append("x:~" + stem)
     return feats
 
 
 def edge_features(tokens: list[str], config: FeatureConfig) -> list[str]:
     """Return the first-token and last-token markers of a message."""
-    if not config.edges or not tokens:
+    if not config.extras or not tokens:
         return []
-    # no token contains "^" or "$" next to other characters (punctuation is split off one
-    # character at a time), so these never equal a unigram or a bigram
-    return ["w:^" + tokens[0], "w:" + tokens[-1] + "$"]
+    return ["x:^" + tokens[0], "x:" + tokens[-1] + "$"]
 
 
 def word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
@@ -171,11 +143,10 @@ def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
     contains it, a word unigram, bigram or lexicon hit counts once. This is what lets the
     server cache each token's whole contribution (see model.FeatureSpace).
     """
-    tokens = prepare(tokens, config)
     distinct = list(dict.fromkeys(tokens))
     feats: list[str] = []
     for tok in distinct:  # a stem counts once per distinct token that has it
-        feats.extend(token_word_features(tok, config))
+        feats.extend(token_features(tok, config))
     if config.word_max >= 2:
         feats.extend(dict.fromkeys(word_grams(tokens, max(2, config.word_min), config.word_max)))
     feats.extend(dict.fromkeys(edge_features(tokens, config)))

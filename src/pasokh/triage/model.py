@@ -32,8 +32,7 @@ from pasokh.triage.features import (
     char_grams,
     edge_features,
     group_of,
-    prepare,
-    token_word_features,
+    token_features,
     word_grams,
 )
 from pasokh.triage.sentiment_lexicon import lexicon_features
@@ -128,7 +127,7 @@ class FeatureSpace:
         """The summed rows of one distinct token's char n-grams, word unigram and stem."""
         get = self.index.get
         feats = char_grams(token, config.char_min, config.char_max)
-        feats.extend(token_word_features(token, config))
+        feats.extend(token_features(token, config))
         ids = set(filter(None, map(get, feats)))
         expanded = self._serving_rows()
         if not ids:
@@ -145,7 +144,6 @@ class FeatureSpace:
         """The serving rows whose sum is a message's [scores, Σidf²] per group."""
         expanded = self._serving_rows()
         cache = self._token_cache
-        tokens = prepare(tokens, config)
         rows: list[npt.NDArray[np.float32]] = []
         for tok in dict.fromkeys(tokens):
             cached = cache.get(tok)
@@ -158,7 +156,7 @@ class FeatureSpace:
         extra: set[int] = set()
         if config.word_max >= 2:
             extra.update(filter(None, map(get, word_grams(tokens, 2, config.word_max))))
-        if config.edges:
+        if config.extras:
             extra.update(filter(None, map(get, edge_features(tokens, config))))
         if config.lexicon:
             extra.update(filter(None, map(get, lexicon_features(tokens))))

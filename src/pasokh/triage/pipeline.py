@@ -18,6 +18,9 @@ from pasokh.triage.stages import (
 )
 
 DEFAULT_ORDER = ("normalise", "language", "category", "sentiment", "priority")
+# The first stage that reads the conversation's context (waiting time, repeat contacts,
+# VIP, reach); every stage before it depends on the text and the channel's hint alone.
+CONTEXTUAL_STAGE = "priority"
 
 StageFactory = Callable[[CompiledModel, PriorityRules], Stage]
 
@@ -36,6 +39,7 @@ class Pipeline:
     def __init__(self, stages: Sequence[Stage]) -> None:
         check_chain(stages)
         self.stages = tuple(stages)
+        self._parts: dict[str, tuple[Pipeline, Pipeline]] = {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -57,9 +61,28 @@ class Pipeline:
                 docs = [stage(doc) for doc in docs]
         return docs
 
+    def split(self, first_contextual: str = CONTEXTUAL_STAGE) -> tuple[Pipeline, Pipeline]:
+        """(stages before `first_contextual`, the rest): the first part reads only the
+        text and the channel's language hint, so it can run before the message's
+        conversation is known (outside the database transaction)."""
+        parts = self._parts.get(first_contextual)
+        if parts is None:
+            names = self.names
+            cut = names.index(first_contextual) if first_contextual in names else len(names)
+            parts = self._parts[first_contextual] = (
+                _unchecked(self.stages[:cut]), _unchecked(self.stages[cut:]))
+        return parts
+
     def run(self, text: str, context: TriageContext | None = None) -> TriageDoc:
         """Triage one text."""
         return self(TriageDoc(raw=text, context=context or TriageContext()))
+
+
+def _unchecked(stages: Sequence[Stage]) -> Pipeline:
+    # a part of a checked pipeline: its later stages rely on what the earlier part assigned
+    part = Pipeline.__new__(Pipeline)
+    part.stages, part._parts = tuple(stages), {}
+    return part
 
 
 def check_chain(stages: Sequence[Stage]) -> None:

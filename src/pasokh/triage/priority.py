@@ -2,13 +2,19 @@
 
 Order of decisions, each leaving a human-readable reason:
 1. the model's priority head (with a per-level probability threshold tuned at training,
-   so "urgent" is chosen once it is likely enough, not only when it is the argmax);
+   so "urgent" is chosen once it is likely enough, not only when it is the argmax); when
+   the model has an urgent stack, P(urgent) is first recombined with the category head's
+   probabilities (urgent is almost always a complaint or a technical fault), see
+   ``UrgentStack``;
 2. phrase rules raise the level to at least the rule's level (money taken, hacked …);
 3. context raises it by a bounded number of levels: VIP, public reach (for negative
    messages), waiting time, repeat contact.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 from pasokh.triage.doc import TriageContext, TriageDoc
 from pasokh.triage.errors import ModelError
@@ -20,12 +26,50 @@ NEGATIVE_CATEGORIES = frozenset({"complaint", "technical"})
 
 
 def model_level(scores: Scores, thresholds: dict[str, float]) -> tuple[str, float]:
-    """Pick the most severe level whose probability reaches its threshold, else the argmax."""
+    """Pick the most severe level whose probability reaches its threshold, else the argmax.
+
+    A level with a threshold that its probability does not reach is never chosen by the
+    argmax either (the threshold was tuned as the only way to that level).
+    """
     for level in reversed(LEVELS):
         t = thresholds.get(level)
         if t is not None and scores.get(level, 0.0) >= t:
             return level, scores[level]
-    return top(scores)
+    rest = {k: v for k, v in scores.items() if k not in thresholds}
+    return top(rest or scores)
+
+
+class UrgentStack:
+    """P(urgent) recombined with the category head: a logistic regression fitted at training.
+
+    p = sigmoid(w_u · log P(urgent) + Σ_c w_c · log P(category = c) + b), probabilities
+    clipped at `floor`; the weights and the thresholds tuned on it (out of fold) are in the
+    priority head's manifest entry, `urgent_stack`.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.w_urgent = float(spec["urgent"])
+        self.w_category = {str(c): float(w) for c, w in spec["category"].items()}
+        self.bias = float(spec["bias"])
+        self.floor = float(spec.get("floor", 1e-6))
+        self.thresholds: dict[str, float] = {
+            k: float(v) for k, v in spec.get("thresholds", {}).items()
+        }
+
+    def usable_with(self, model: CompiledModel) -> bool:
+        """True if the model's category head has exactly the classes the stack was fitted on."""
+        head = model.heads.get("category")
+        return head is not None and set(head.classes) == set(self.w_category)
+
+    def __call__(self, p_urgent: float, category: Scores) -> float:
+        floor = self.floor
+        z = self.bias + self.w_urgent * math.log(max(p_urgent, floor))
+        for c, w in self.w_category.items():
+            z += w * math.log(max(category.get(c, 0.0), floor))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
 
 
 def _threshold_boost(thresholds: list[Threshold], value: float) -> int:
@@ -86,6 +130,14 @@ class PriorityStage:
         self.model = model
         self.rules = rules
         self.thresholds: dict[str, float] = dict(head.info.get("thresholds", {}))
+        # urgent decided on P(urgent) recombined with the category head (tuned at training)
+        self.stack: UrgentStack | None = None
+        spec = head.info.get("urgent_stack")
+        if isinstance(spec, dict) and "urgent" in head.classes:
+            stack = UrgentStack(spec)
+            if stack.usable_with(model):  # a retrained category head with other labels: no
+                self.stack = stack
+                self.thresholds = dict(stack.thresholds)
         # billing-dispute wording needs a higher P(urgent) (tuned at training, out of fold)
         self.dispute_thresholds: dict[str, float] | None = None
         if "urgent_dispute" in self.thresholds:
@@ -97,7 +149,10 @@ class PriorityStage:
         self.version = f"{model.version}+rules:{rules.version}"
 
     def __call__(self, doc: TriageDoc) -> TriageDoc:
-        scores = model_scores(doc, self.model)["priority"]
+        all_scores = model_scores(doc, self.model)
+        scores = all_scores["priority"]
+        if self.stack is not None:
+            scores = {**scores, "urgent": self.stack(scores["urgent"], all_scores["category"])}
         thresholds = self.thresholds
         if self.dispute_thresholds is not None and has_dispute_cue(doc.norm, doc.language):
             thresholds = self.dispute_thresholds

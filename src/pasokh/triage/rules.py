@@ -291,7 +291,8 @@ class PhraseMatcher:
 # The money in such a message is disputed, not lost (corpus README, "Not U1" / "Not U5"),
 # yet it shares its words with real "money taken" cases, so the model's urgent reading
 # needs a higher probability when one of these occurs (the threshold is tuned out of fold
-# at training, `thresholds["urgent_dispute"]`). Phrase rules are not affected.
+# at training, `thresholds["urgent_dispute"]`, on the urgent stack when the model has one).
+# Phrase rules are not affected.
 DISPUTE_CUES = PhraseRule(
     id="billing_dispute",
     reason="billing dispute wording",
