@@ -110,23 +110,23 @@ def test_urgent_threshold_meets_the_recall_goal_out_of_fold() -> None:
     assert goal["threshold"] <= f_beta["threshold"] or goal["recall"] >= f_beta["recall"]
 
 
-def test_dispute_wording_gets_its_own_threshold_out_of_fold() -> None:
+def _english_train_matrix() -> tuple[list[dict[str, Any]], list[str], list[str], Any, Any]:
+    """900 English train rows: (rows, texts, priority labels, config, feature matrix)."""
     from pasokh.triage.corpus import load_corpus
-    from pasokh.triage.training import (
-        TrainConfig,
-        build_space,
-        dispute_cues,
-        featurise,
-        matrix,
-        tune_threshold,
-    )
+    from pasokh.triage.training import TrainConfig, build_space, featurise, matrix
 
     rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][:900]
     texts = [r["text"] for r in rows]
     labels = [r["priority"] for r in rows]
     cfg = TrainConfig()
     docs = featurise(texts, cfg.features)
-    x = matrix(build_space(docs, cfg), docs).tocsr()
+    return rows, texts, labels, cfg, matrix(build_space(docs, cfg), docs).tocsr()
+
+
+def test_dispute_wording_gets_its_own_threshold_out_of_fold() -> None:
+    from pasokh.triage.training import dispute_cues, tune_threshold
+
+    _, texts, labels, cfg, x = _english_train_matrix()
     plain = tune_threshold(x, labels, "urgent", cfg)
     both = tune_threshold(x, labels, "urgent", cfg, dispute=dispute_cues(texts))
     assert both["recall"] >= 0.95
@@ -146,26 +146,16 @@ def test_the_sentiment_head_has_its_own_regularisation() -> None:
 def test_urgent_stack_is_fitted_out_of_fold_and_never_below_one_threshold() -> None:
     import numpy as np
 
-    from pasokh.triage.corpus import load_corpus
     from pasokh.triage.training import (
-        TrainConfig,
-        build_space,
         dispute_cues,
-        featurise,
         fit_urgent_stack,
-        matrix,
         oof_proba,
         stratified_folds,
         tune_threshold,
         urgent_rule_hits,
     )
 
-    rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][:900]
-    texts = [r["text"] for r in rows]
-    labels = [r["priority"] for r in rows]
-    cfg = TrainConfig()
-    docs = featurise(texts, cfg.features)
-    x = matrix(build_space(docs, cfg), docs).tocsr()
+    rows, texts, labels, cfg, x = _english_train_matrix()
     folds = stratified_folds(labels, cfg.tune_folds, seed=1)
     pri, pri_classes = oof_proba(x, labels, cfg, folds)
     cat, cat_classes = oof_proba(x, [r["category"] for r in rows], cfg, folds)

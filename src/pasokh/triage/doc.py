@@ -52,6 +52,8 @@ class TriageDoc:
     review_reasons: list[str] = field(default_factory=list)
     # head name -> {label: probability}; filled once per doc by the model, shared by stages
     scores: dict[str, dict[str, float]] | None = None
+    # the priority stage's text-only verdict (level, confidence, reasons) before context
+    priority_base: tuple[str, float, list[str]] | None = None
     trace: list[TraceEntry] = field(default_factory=list)
 
     def record(self, stage: str, version: str, attr: str, value: Any) -> None:

@@ -190,9 +190,15 @@ class TriageEngine:
         state = self._state
         used = rules if rules is not None else state.rules
         pipeline = state.pipeline if rules is None else state.pipeline_for(used, self._order)
-        head, _ = pipeline.split()
+        head, tail = pipeline.split()
         docs = head.pipe([TriageDoc(raw=text, context=TriageContext(lang_hint=hint))
                           for text, hint in items])
+        for stage in tail.stages:  # the text-only part of a contextual stage, if it has one
+            prepare = getattr(stage, "prepare", None)
+            if prepare is None:
+                break
+            for doc in docs:
+                prepare(doc)
         return [Prepared(doc, state, used) for doc in docs]
 
     def finish(self, prepared: Prepared, context: TriageContext) -> TriageResult:

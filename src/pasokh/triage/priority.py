@@ -148,7 +148,13 @@ class PriorityStage:
         self.standard = set(head.classes) <= set(LEVELS)
         self.version = f"{model.version}+rules:{rules.version}"
 
-    def __call__(self, doc: TriageDoc) -> TriageDoc:
+    def prepare(self, doc: TriageDoc) -> tuple[str, float, list[str]]:
+        """The part that reads only the text: the model's level and the phrase rules.
+
+        Cached on the doc, so ingest can run it before its transaction (`prepare_many`).
+        """
+        if doc.priority_base is not None:
+            return doc.priority_base
         all_scores = model_scores(doc, self.model)
         scores = all_scores["priority"]
         if self.stack is not None:
@@ -163,6 +169,12 @@ class PriorityStage:
             reasons.append(f'{hit.rule.reason}: "{hit.matched}"')
             if self.standard and LEVELS.index(hit.rule.level) >= LEVELS.index(level):
                 level, confidence = hit.rule.level, 1.0  # a supervisor's rule is not a guess
+        doc.priority_base = (level, confidence, reasons)
+        return doc.priority_base
+
+    def __call__(self, doc: TriageDoc) -> TriageDoc:
+        level, confidence, base_reasons = self.prepare(doc)
+        reasons = list(base_reasons)
         if self.standard:
             negative = doc.sentiment == "negative" or doc.category in NEGATIVE_CATEGORIES
             boost, why = context_boost(doc.context, self.rules, negative=negative)
