@@ -17,6 +17,7 @@ from pasokh.triage.training import (
     compile_weights,
     featurise,
     fit_head,
+    head_matrix,
     matrix,
     stratified_folds,
 )
@@ -146,7 +147,7 @@ def cross_validate(
         test_ix = [j for j in range(len(idx)) if fold_of[j] == k]
         space = build_space([docs[j] for j in train_ix], cfg)
         clf = fit_head(
-            matrix(space, [docs[j] for j in train_ix]),
+            head_matrix(matrix(space, [docs[j] for j in train_ix]), space, field, cfg),
             [labels[j] for j in train_ix],
             cfg,
             field,

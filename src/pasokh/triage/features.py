@@ -5,10 +5,19 @@ per-token cache), and a test checks both give the same scores. A feature's value
 count × idf, where the count is per distinct token (see ``extract``), and each group
 (word, char, lexicon) is divided by sqrt(Σ count × idf²) — the l2 norm when every count
 is 1, as it nearly always is in short messages; chosen because it decomposes per token.
+
+Since v4, a fourth group, ``x:`` features, serves the category head only (the other heads
+are trained with it masked out, so their weights there are zero and their features and
+norms are exactly those of v3): a light stem of every Latin word (``x:~order`` for
+«orders», «ordered», «ordering») and markers of the first and the last token (``x:^how``,
+``x:?$``; position is a question / complaint cue that n-grams lose). Chosen by 4-fold CV
+of the category head on the corpus train split (docs/triage.md, "English category
+accuracy").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
@@ -16,10 +25,10 @@ from typing import Any
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
-GROUP_WORD, GROUP_CHAR, GROUP_LEXICON = 0, 1, 2
-N_GROUPS = 3
+GROUP_WORD, GROUP_CHAR, GROUP_LEXICON, GROUP_EXTRA = 0, 1, 2, 3
+N_GROUPS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +43,15 @@ class FeatureConfig:
     # values of the lexicon group are multiplied by this: under the same regularisation a
     # larger scale lets the model lean on the hand-written lexicon more than on n-grams
     lexicon_scale: float = 1.0
+    # the "x:" group (Latin stems, first/last-token markers), used by the heads listed in
+    # TrainConfig.extra_heads (the category head); its values are multiplied by extra_scale
+    extras: bool = True
+    extra_scale: float = 0.3
     extractor_version: int = EXTRACTOR_VERSION
 
     def group_scales(self) -> tuple[float, ...]:
-        """Return the multiplier of each feature group (word, char, lexicon)."""
-        return (1.0, 1.0, self.lexicon_scale)
+        """Return the multiplier of each feature group (word, char, lexicon, extra)."""
+        return (1.0, 1.0, self.lexicon_scale, self.extra_scale)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the config as a JSON-ready dict."""
@@ -56,7 +69,51 @@ def group_of(feature: str) -> int:
         return GROUP_WORD
     if feature.startswith("§"):
         return GROUP_LEXICON
+    if feature.startswith("x:"):
+        return GROUP_EXTRA
     return GROUP_CHAR
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+# longest first; "ies"/"ied" become "y"
+_SUFFIXES = ("ingly", "edly", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s")
+
+
+def latin_stem(word: str) -> str | None:
+    """Return a light stem of a lower-case Latin word, or None if it has none.
+
+    A suffix stripper, not a lemmatiser: «orders», «ordered», «ordering» → «order»;
+    «charges», «charged» → «charg»; «replies», «replied» → «reply»; a doubled final
+    consonant goes («stopped» → «stop»). Words of 4 letters or fewer are left alone.
+    """
+    if len(word) <= 4 or not _LATIN_WORD.fullmatch(word):
+        return None
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if suffix in ("ied", "ies"):
+                base += "y"
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
+    return None
+
+
+def token_features(token: str, config: FeatureConfig) -> list[str]:
+    """Return the word-level features of one token alone: its unigram and Latin stem."""
+    feats = ["w:" + token] if config.word_min <= 1 else []
+    if config.extras:
+        stem = latin_stem(token)
+        if stem is not None:
+            feats.append("x:~" + stem)
+    return feats
+
+
+def edge_features(tokens: list[str], config: FeatureConfig) -> list[str]:
+    """Return the first-token and last-token markers of a message."""
+    if not config.extras or not tokens:
+        return []
+    return ["x:^" + tokens[0], "x:" + tokens[-1] + "$"]
 
 
 def word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
@@ -87,9 +144,12 @@ def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
     server cache each token's whole contribution (see model.FeatureSpace).
     """
     distinct = list(dict.fromkeys(tokens))
-    feats = ["w:" + t for t in distinct] if config.word_min <= 1 else []
+    feats: list[str] = []
+    for tok in distinct:  # a stem counts once per distinct token that has it
+        feats.extend(token_features(tok, config))
     if config.word_max >= 2:
         feats.extend(dict.fromkeys(word_grams(tokens, max(2, config.word_min), config.word_max)))
+    feats.extend(dict.fromkeys(edge_features(tokens, config)))
     for tok in distinct:
         feats.extend(dict.fromkeys(char_grams(tok, config.char_min, config.char_max)))
     if config.lexicon:

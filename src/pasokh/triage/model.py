@@ -26,7 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from pasokh.triage.errors import ModelError
-from pasokh.triage.features import N_GROUPS, FeatureConfig, char_grams, group_of, word_grams
+from pasokh.triage.features import (
+    N_GROUPS,
+    FeatureConfig,
+    char_grams,
+    edge_features,
+    group_of,
+    token_features,
+    word_grams,
+)
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 FORMAT = "pasokh-triage-model"
@@ -116,11 +124,10 @@ class FeatureSpace:
         return expanded
 
     def _token_row(self, token: str, config: FeatureConfig) -> npt.NDArray[np.float32]:
-        """The summed rows of one distinct token's char n-grams and word unigram."""
+        """The summed rows of one distinct token's char n-grams, word unigram and stem."""
         get = self.index.get
         feats = char_grams(token, config.char_min, config.char_max)
-        if config.word_min <= 1:
-            feats.append("w:" + token)
+        feats.extend(token_features(token, config))
         ids = set(filter(None, map(get, feats)))
         expanded = self._serving_rows()
         if not ids:
@@ -149,6 +156,8 @@ class FeatureSpace:
         extra: set[int] = set()
         if config.word_max >= 2:
             extra.update(filter(None, map(get, word_grams(tokens, 2, config.word_max))))
+        if config.extras:
+            extra.update(filter(None, map(get, edge_features(tokens, config))))
         if config.lexicon:
             extra.update(filter(None, map(get, lexicon_features(tokens))))
         rows.extend(expanded[i] for i in extra)

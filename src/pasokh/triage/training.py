@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pasokh.triage.errors import DataError, ModelError
-from pasokh.triage.features import FeatureConfig, extract
+from pasokh.triage.features import GROUP_EXTRA, FeatureConfig, extract
 from pasokh.triage.jsonl import check_row, read_jsonl
 from pasokh.triage.language import detect_language
 from pasokh.triage.model import SHIPPED_DIR, CompiledModel, FeatureSpace, Head, load_model
@@ -41,6 +41,9 @@ class TrainConfig:
     # with stronger regularisation (corpus 4-fold CV: C 2 / 5 / 10 within 0.002; SnappFood
     # 10-fold CV: C 1 / 2 / 5 → 0.853 / 0.852 / 0.847), so it leans more on the lexicon
     head_c: tuple[tuple[str, float], ...] = (("sentiment", 2.0),)
+    # heads that see the "x:" feature group (features.GROUP_EXTRA: Latin stems, first and
+    # last token); the others are fitted with it masked out, so their weights there are 0
+    extra_heads: tuple[str, ...] = ("category",)
     class_weight: str | None = "balanced"
     max_iter: int = 3000
     # "urgent" is chosen once P(urgent) reaches a threshold tuned on out-of-fold
@@ -118,6 +121,18 @@ def matrix(space: FeatureSpace, docs: Sequence[list[str]]) -> Any:
         shape=(len(docs), len(space.vocab)),
         dtype=np.float64,
     )
+
+
+def head_matrix(x: Any, space: FeatureSpace, head: str, config: TrainConfig) -> Any:
+    """Return x as one head sees it: without the "x:" group unless the head is listed."""
+    if head in config.extra_heads:
+        return x
+    extra = space.groups == GROUP_EXTRA
+    if not extra.any():
+        return x
+    from scipy.sparse import diags
+
+    return x @ diags((~extra).astype(np.float64))
 
 
 def fit_head(x: Any, labels: Sequence[str], config: TrainConfig, head: str = "") -> Any:
@@ -346,7 +361,7 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
         labels = [rows[i][name] for i in idx]
         if len(set(labels)) < 2:
             raise DataError(f'field "{name}" needs at least two different labels to train on')
-        clf = fit_head(x[idx], labels, config, name)
+        clf = fit_head(head_matrix(x, space, name, config)[idx], labels, config, name)
         w, b, classes = compile_weights(clf)
         weights.append(w)
         biases.append(b)
@@ -360,12 +375,26 @@ def fit(rows: Sequence[dict[str, Any]], fields: Sequence[str], config: TrainConf
             and "urgent" in classes
             and labels.count("urgent") >= 2 * config.tune_folds
         ):
-            info.update(_tune_urgent(rows, idx, labels, x, fields, config))
+            info.update(
+                _tune_urgent(
+                    rows,
+                    idx,
+                    labels,
+                    head_matrix(x, space, name, config),
+                    fields,
+                    config,
+                    head_matrix(x, space, "category", config),
+                )
+            )
         heads[name] = Head(name, classes, 0, start, info)
         classifiers[name] = clf
         start += len(classes)
     compiled_space = FeatureSpace(
-        space.vocab, space.idf, np.hstack(weights), np.concatenate(biases)
+        space.vocab,
+        space.idf,
+        np.hstack(weights),
+        np.concatenate(biases),
+        config.features.group_scales(),
     )
     model = CompiledModel(
         config=config.features, spaces=[compiled_space], heads=heads, version="unsaved"
@@ -380,8 +409,12 @@ def _tune_urgent(
     x: Any,
     fields: Sequence[str],
     config: TrainConfig,
+    x_category: Any = None,
 ) -> dict[str, Any]:
-    """Return the priority head's urgent policy: thresholds, and the stack when possible."""
+    """Return the priority head's urgent policy: thresholds, and the stack when possible.
+
+    x is the priority head's matrix; x_category the category head's (default: x).
+    """
     texts = [rows[i]["text"] for i in idx]
     hits = urgent_rule_hits(texts)
     cues = dispute_cues(texts)
@@ -401,7 +434,8 @@ def _tune_urgent(
         and len(set(cat_labels)) >= 2
     ):
         cats = [str(c) for c in cat_labels]
-        p_category, cat_classes = oof_proba(x[idx], cats, config, fold_of)
+        x_cat = x if x_category is None else x_category
+        p_category, cat_classes = oof_proba(x_cat[idx], cats, config, fold_of)
         truth = [lbl == "urgent" for lbl in labels]
         weights, stacked = fit_urgent_stack(
             p_urgent, p_category, cat_classes, truth, fold_of, config
