@@ -1,6 +1,6 @@
 """Assignment decision latency: 200 agents, 10,000 open conversations, SQLite and PostgreSQL.
 
-    .venv/bin/python bench/routing.py [--decisions 2000] [--backend both]
+    .venv/bin/python bench/routing.py [--decisions 2000] [--backend both] [--pg-db NAME]
 
 For each database: migrate a fresh schema, insert one workspace with 200 online agents
 (mixed skills, languages and capacities, about a third of capacity already in use) and
@@ -52,20 +52,20 @@ from pasokh.routing.service import do_dispatch, do_fill_capacity, load_agents
 from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/pasokh_bench_routing_wt"
+PG_DB = "pasokh_bench_routing_wt"
 KINDS = ("webchat", "instagram", "telegram", "email", "whatsapp", "sms")
 AGENTS, OPEN = 200, 10_000
 
 
-def fresh_database(backend: str, workdir: Path) -> str:
+def fresh_database(backend: str, workdir: Path, pg_db: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{workdir / 'routing.db'}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS pasokh_bench_routing_wt WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE pasokh_bench_routing_wt"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{pg_db}"'))
     admin.dispose()
-    return PG_BENCH
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_db}"
 
 
 def seed(db: Database, rng: random.Random) -> int:
@@ -175,10 +175,10 @@ def report(backend: str, name: str, samples: list[float]) -> None:
     }), flush=True)
 
 
-def bench(backend: str, decisions: int) -> None:
+def bench(backend: str, decisions: int, pg_db: str) -> None:
     rng = random.Random(1405)
     with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(backend, Path(tmp))
+        url = fresh_database(backend, Path(tmp), pg_db)
         db = Database(url)
         migrate.upgrade(db.write_engine)
         workspace_id = seed(db, rng)
@@ -226,9 +226,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-db", default=PG_DB,
+                        help="PostgreSQL database to drop and recreate (default %(default)s)")
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        bench(backend, args.decisions)
+        bench(backend, args.decisions, args.pg_db)
 
 
 if __name__ == "__main__":
