@@ -15,7 +15,7 @@ from pasokh.routing import assignment as pick
 from pasokh.routing import snapshot
 from pasokh.routing.config import calendar_zone
 from pasokh.routing.decisions import insert_decision, record_assignment
-from pasokh.routing.queue import STAMP, claim_head, queue_head
+from pasokh.routing.queue import Claimed, claim_head, queue_head
 
 
 def load_agents(*, session: Session, workspace_id: int, now: datetime,
@@ -37,13 +37,14 @@ def waiting_of(*, session: Session, conversation: Conversation) -> pick.Waiting:
 
 
 def fill(session: Session, agent: pick.AgentState, workspace_id: int, now: datetime,
-         limit: int) -> list[int]:
+         limit: int, dispatching: tuple[pick.Waiting, str] | None = None) -> list[int]:
     """Give a locked, freshly read agent the queue's head while it fits; stop when not.
 
     The agent's row is locked (snapshot.lock_agent) and `agent.load` read after the lock,
     so no other transaction can add to it before commit. When the head does not fit, the
     agent takes nothing lower: it is reserved for the head of the line. Returns the ids
-    of the conversations taken.
+    of the conversations taken. `dispatching`: the conversation being dispatched (with its
+    priority); when another one ahead of it is taken, its wait decision is stored then.
     """
     taken: list[int] = []
     races = 0
@@ -55,23 +56,53 @@ def fill(session: Session, agent: pick.AgentState, workspace_id: int, now: datet
                 break  # no work, or the head does not fit: nothing lower jumps it
             races += 1  # another process took the head a moment ago: look again
             continue
-        conv, priority = claimed
-        reasons = ["next in line: most urgent, longest waiting", *pick.why_chosen(agent, conv)]
-        record_assignment(session, workspace_id=workspace_id, conv=conv, priority=priority,
-                          agent_id=agent.id, reasons=reasons, now=now)
-        agent.load += pick.weight_of(agent, conv.channel_kind)
-        snapshot.note_assigned(session, agent.id, conv.channel_kind, now)
-        taken.append(conv.id)
-    if taken:
-        session.connection().execute(STAMP, {"agent": agent.id, "now": now})
-        agent.last_assigned = now.timestamp()
+        _took(session, agent, workspace_id, claimed, now, dispatching)
+        dispatching = None
+        taken.append(claimed.conv.id)
     return taken
 
 
+def _took(session: Session, agent: pick.AgentState, workspace_id: int, claimed: Claimed,
+          now: datetime, dispatching: tuple[pick.Waiting, str] | None) -> None:
+    """Record what the agent just claimed, and count it in their load."""
+    conv = claimed.conv
+    reasons = ["next in line: most urgent, longest waiting", *pick.why_chosen(agent, conv)]
+    ahead_of = dispatching if dispatching and dispatching[0].id != conv.id else None
+    record_assignment(session, workspace_id=workspace_id, conv=conv, priority=claimed.priority,
+                      agent_id=agent.id, reasons=reasons, now=now, ahead_of=ahead_of)
+    agent.load += pick.weight_of(agent, conv.channel_kind)
+    agent.last_assigned = now.timestamp()
+    snapshot.note_assigned(session, agent.id, conv.channel_kind, now)
+
+
+def _claim_counting(session: Session, agent: pick.AgentState, workspace_id: int,
+                    conv: pick.Waiting, priority: str, now: datetime) -> list[int] | None:
+    """PostgreSQL's one-trip dispatch to an agent locked without reading their load: one
+    claim counts the load, checks room for the head and for `conv`, and takes the head.
+
+    Returns the ids taken, or None when the claim took nothing: then the load has been
+    read and set on `agent`, and the caller decides as if it had been read at the lock.
+    """
+    need = pick.weight_of(agent, conv.channel_kind)
+    claimed = claim_head(session, agent, workspace_id, now, need=need)
+    held = claimed.held if claimed is not None else None
+    entry = snapshot.note_load(session, agent.id, held if held is not None else
+                               snapshot.read_held(session, workspace_id, agent.id))
+    agent.load = entry.load
+    if claimed is None:
+        return None
+    _took(session, agent, workspace_id, claimed, now, (conv, priority))
+    return [claimed.conv.id]
+
+
 def locked_state(session: Session, workspace_id: int, agent_id: int, now: datetime,
-                 team_id: int | None = None) -> pick.AgentState | None:
-    """Lock the agent and read them afresh; a private AgentState the caller may change."""
-    entry = snapshot.lock_agent(session, workspace_id, agent_id, team_id=team_id)
+                 team_id: int | None = None, read_load: bool = True) -> pick.AgentState | None:
+    """Lock the agent and read them afresh; a private AgentState the caller may change.
+
+    With `read_load=False` its load is unknown (0) until snapshot.note_load.
+    """
+    entry = snapshot.lock_agent(session, workspace_id, agent_id, team_id=team_id,
+                                read_load=read_load)
     if entry is None:
         return None
     zone = snapshot.snapshot_for(session, workspace_id).zone
@@ -114,6 +145,8 @@ def dispatch_waiting(session: Session, workspace_id: int, conv: pick.Waiting, pr
                      taken: set[int] | None = None) -> int | None:
     """do_dispatch on a waiting conversation; adds what was assigned to `taken`."""
     skip = set(exclude)
+    # On PostgreSQL every statement is a round trip: the claim counts the load itself.
+    counting = session.connection().dialect.name == "postgresql"
     agents, snap = snapshot.agents_view(session, workspace_id, now)
     fresh = False
     for _ in range(8):
@@ -125,17 +158,32 @@ def dispatch_waiting(session: Session, workspace_id: int, conv: pick.Waiting, pr
             agents, snap = snapshot.agents_view(session, workspace_id, now, max_age=0.0)
             fresh = True
             continue
-        agent = locked_state(session, workspace_id, choice.id, now, team_id=conv.team_id)
+        agent = locked_state(session, workspace_id, choice.id, now, team_id=conv.team_id,
+                             read_load=not counting)
         if agent is None:
             skip.add(choice.id)  # offline, left the team, or being assigned elsewhere now
-        elif pick.skilled(agent, conv) and pick.has_room(agent, conv):
+            continue
+        if counting:
+            if pick.skilled(agent, conv):
+                got = _claim_counting(session, agent, workspace_id, conv, priority, now)
+                if got is not None:
+                    if taken is not None:
+                        taken.update(got)
+                    return agent.id if conv.id in got else None
+            else:
+                snapshot.note_load(session, agent.id,
+                                   snapshot.read_held(session, workspace_id, agent.id))
+        if pick.skilled(agent, conv) and pick.has_room(agent, conv):
             # One decision: the chosen agent takes the head of their line, which is this
             # conversation unless older or more urgent ones are ahead of it.
-            got = fill(session, agent, workspace_id, now, limit=1)
+            got = fill(session, agent, workspace_id, now, limit=1,
+                       dispatching=(conv, priority))
             if taken is not None:
                 taken.update(got)
             if conv.id in got:
                 return agent.id
+            if got:  # fill stored this conversation's wait decision with the assignment
+                return None
             insert_decision(session, workspace_id=workspace_id, conversation_id=conv.id,
                             kind="wait", team_id=conv.team_id, priority=priority, at=now,
                             reasons=["older or more urgent conversations are ahead in the "

@@ -14,7 +14,7 @@ from pasokh.routing import assignment as pick
 from pasokh.routing.decisions import do_record
 from pasokh.routing.dispatch import do_dispatch, do_fill_capacity, load_agents, waiting_of
 from pasokh.routing.models import AgentProfile, RoutingDecision
-from pasokh.routing.queue import STAMP
+from pasokh.routing.tables import STAMP
 
 
 def do_assign(*, session: Session, conversation: Conversation, agent_id: int | None,

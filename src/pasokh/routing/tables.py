@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, update
 
 from pasokh.audit.models import AuditEvent
 from pasokh.channels.models import Channel
@@ -21,3 +21,6 @@ PROFILES = cast(Table, AgentProfile.__table__)
 DECISIONS = cast(Table, RoutingDecision.__table__)
 AUDIT = cast(Table, AuditEvent.__table__)
 C, R = CONVERSATIONS.c, ROUTING.c
+# The agent's last assignment: ties between equally loaded agents go to the one who waited.
+STAMP = (update(PROFILES).where(PROFILES.c.user_id == bindparam("agent"))
+         .values(last_assigned_at=bindparam("now")))
