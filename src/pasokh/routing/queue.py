@@ -120,7 +120,7 @@ def _claim_query(teams: bool, skills: bool, languages: bool, counting: bool) -> 
         columns: list[Any] = [C.id, C.priority, C.priority_rank, C.waiting_since, C.category,
                               C.language, C.team_id, C.channel_id]
         fits = [bindparam("room") >= _WEIGHT]
-        if counting:  # one load subquery: each costs planning time on every execution
+        if counting:  # the load subquery once, against the larger of the two weights
             fits = [bindparam("capacity") - _LOAD >= func.greatest(_WEIGHT, bindparam("need"))]
             columns.append(_HELD_JSON.label("held"))
         cached = _CLAIMS[key] = (
