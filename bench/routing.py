@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import Engine, create_engine, event, insert, select, text
 
 from pasokh import migrate
 from pasokh.db import Database, utcnow
@@ -140,19 +140,33 @@ def timed(db: Database, decisions: int, work: Any) -> list[float]:
     return samples
 
 
-def timed_commits(db: Database, decisions: int, waiting: list[int]
-                  ) -> tuple[list[float], list[float]]:
-    """Dispatch and commit, timed (without and with the commit); then resolve, untimed."""
-    samples, before_commit = [], []
+class Statements:
+    """Counts the statements sent on an engine: on PostgreSQL each is a round trip."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+
+def timed_commits(db: Database, decisions: int, waiting: list[int], counter: Statements
+                  ) -> tuple[list[float], list[float], list[int]]:
+    """Dispatch and commit, timed (without and with the commit); then resolve, untimed.
+    Also returns the statements each decision sent before its commit."""
+    samples, before_commit, statements = [], [], []
     for _ in range(decisions):
         with db.write() as s:
             conversation = None
             while conversation is None or conversation.assignee_id is not None \
                     or conversation.status != "open":
                 conversation = s.get(Conversation, waiting.pop())
+            sent = counter.count
             start = time.perf_counter()
             do_dispatch(session=s, conversation=conversation)
             before_commit.append((time.perf_counter() - start) * 1000)
+            statements.append(counter.count - sent)
             s.commit()
             samples.append((time.perf_counter() - start) * 1000)
         with db.write() as s:
@@ -162,16 +176,20 @@ def timed_commits(db: Database, decisions: int, waiting: list[int]
                     .order_by(Conversation.updated_at.desc()).limit(1)):
                 do_set_status(session=s, conversation=held, status="resolved", actor=None)
             s.commit()
-    return samples, before_commit
+    return samples, before_commit, statements
 
 
-def report(backend: str, name: str, samples: list[float]) -> None:
+def report(backend: str, name: str, samples: list[float],
+           statements: list[int] | None = None) -> None:
+    extra = {} if statements is None else {
+        "statements_mean": round(statistics.mean(statements), 2),
+        "statements_max": max(statements)}
     print(json.dumps({
         "bench": "routing.assignment", "backend": backend, "operation": name,
         "agents": AGENTS, "open_conversations": OPEN, "decisions": len(samples),
         "p50_ms": round(statistics.median(samples), 3),
         "p99_ms": round(percentile(samples, 0.99), 3),
-        "max_ms": round(max(samples), 3), "target_p99_ms": 5.0,
+        "max_ms": round(max(samples), 3), "target_p99_ms": 5.0, **extra,
     }), flush=True)
 
 
@@ -201,10 +219,11 @@ def bench(backend: str, decisions: int, pg_db: str) -> None:
 
         shuffled = list(waiting_ids)
         rng.shuffle(shuffled)
-        timed_commits(db, 50, shuffled)  # warm caches and connections
-        with_commit, before_commit = timed_commits(db, decisions, shuffled)
-        report(backend, "decision", with_commit)
-        report(backend, "decision_before_commit", before_commit)
+        counter = Statements(db.write_engine)
+        timed_commits(db, 50, shuffled, counter)  # warm caches and connections
+        with_commit, before_commit, sent = timed_commits(db, decisions, shuffled, counter)
+        report(backend, "decision", with_commit, sent)
+        report(backend, "decision_before_commit", before_commit, sent)
         for name, work in (("dispatch", dispatch), ("fill", fill)):
             timed(db, 50, work)  # warm caches and connections
             report(backend, name, timed(db, decisions, work))

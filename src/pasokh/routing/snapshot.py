@@ -9,7 +9,9 @@ is never trusted for the write. How it stays right:
    commit (`note_locked`, `note_assigned`); a rollback discards them.
 2. Any other ORM change in this process (inbox resolve or assign, merge, presence, team
    membership) is noticed by an `after_flush` hook: the transaction re-reads those agents
-   before its next choice, and on commit they are marked stale for everyone.
+   before its next choice, and on commit they are marked stale for everyone, except that
+   a change of load alone (a resolve, a reassignment) is added to the copy it was made
+   against (`_apply_delta`), which then needs no re-read.
 3. Other processes' changes: the copy is reloaded when older than `MAX_AGE_S`, and the
    assignment itself locks the chosen agent's row and re-reads their presence, config and
    load inside the transaction (`lock_agent`); so several processes never overload an
@@ -191,6 +193,13 @@ class _Txn:
     touched: set[int] = field(default_factory=set)  # changed by this transaction
     locked: dict[int, tuple[WorkspaceSnapshot | None, int]] = field(default_factory=dict)
     unloaded: dict[int, AgentEntry] = field(default_factory=dict)  # locked, load unread
+    # Load changes this transaction made through the ORM (a resolve, a reassignment), by
+    # agent and channel kind, with the copy and version they apply to: on commit they are
+    # added to the copy instead of re-reading the agent (see _apply_delta).
+    deltas: dict[int, dict[str, int]] = field(default_factory=dict)
+    delta_base: dict[int, tuple[WorkspaceSnapshot | None, int, float]] = field(
+        default_factory=dict)
+    impure: set[int] = field(default_factory=set)  # changed in ways a delta cannot say
 
 
 def _engine_of(session: Session) -> Engine:
@@ -492,13 +501,17 @@ def note_assigned(session: Session, user_id: int, channel_kind: str, at: datetim
     txn.touched.add(user_id)
     if entry is None:
         txn.dirty[user_id] = None
+        txn.impure.add(user_id)
     else:
         txn.known[user_id] = entry.assigned(channel_kind, at.timestamp())
 
 
 def note_changed(session: Session, user_ids: Iterable[int | None],
-                 workspace_id: int | None = None) -> None:
-    """These agents' load, presence or teams changed in this transaction: re-read them."""
+                 workspace_id: int | None = None, *, delta: bool = False) -> None:
+    """These agents' load, presence or teams changed in this transaction: re-read them.
+
+    `delta`: the caller records the change as a load delta (note_load_delta) too.
+    """
     txn: _Txn | None = None
     for user_id in user_ids:
         if user_id is None:
@@ -507,6 +520,26 @@ def note_changed(session: Session, user_ids: Iterable[int | None],
         txn.touched.add(user_id)
         txn.known.pop(user_id, None)
         txn.dirty[user_id] = workspace_id
+        if not delta:
+            txn.impure.add(user_id)
+
+
+def _note_load_delta(session: Session, workspace_id: int, user_id: int, channel_id: int,
+                     change: int) -> None:
+    """The agent holds `change` more open conversations on this channel (ORM write)."""
+    txn = _txn(session)
+    state = _engine_state(txn.engine)
+    kind = state.channel_kinds.get(channel_id)
+    if kind is None:  # the hooks never read the database: re-read the agent instead
+        txn.impure.add(user_id)
+        return
+    if user_id not in txn.delta_base:
+        with _LOCK:
+            snap = state.workspaces.get(workspace_id)
+            version = snap.versions.get(user_id, 0) if snap is not None else 0
+        txn.delta_base[user_id] = (snap, version, time.monotonic())
+    held = txn.deltas.setdefault(user_id, {})
+    held[kind] = held.get(kind, 0) + change
 
 
 # --- keeping the copy right: ORM changes in this process, commit and rollback -------------
@@ -525,12 +558,45 @@ def _conversation_agents(obj: Conversation, new: bool, deleted: bool) -> list[in
     return [obj.assignee_id, *assignee.deleted]
 
 
+def _held_change(obj: Conversation, new: bool, deleted: bool
+                 ) -> list[tuple[int, int, int]] | None:
+    """(agent, channel id, +1/-1) for the open conversations this change adds or removes
+    from agents' load; None when an old value is not known."""
+    state = inspect(obj)
+    before, after = [], []
+    for name in _CONV_FIELDS:
+        history = state.attrs[name].history
+        now = getattr(obj, name)
+        if not history.has_changes():
+            before.append(now)
+        elif history.deleted:
+            before.append(history.deleted[0])
+        elif new:
+            before.append(None)
+        else:
+            return None  # changed without its old value loaded
+        after.append(now)
+    changes = []
+    assignee, status, channel_id = before
+    if not new and assignee is not None and status != "resolved":
+        changes.append((assignee, channel_id, -1))
+    assignee, status, channel_id = after
+    if not deleted and assignee is not None and status != "resolved":
+        changes.append((assignee, channel_id, 1))
+    return changes
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     new, deleted = session.new, session.deleted
     for obj in chain(new, session.dirty, deleted):
         if isinstance(obj, Conversation):
-            note_changed(session, _conversation_agents(obj, obj in new, obj in deleted),
-                         obj.workspace_id)
+            agents = _conversation_agents(obj, obj in new, obj in deleted)
+            if not agents:
+                continue
+            held = _held_change(obj, obj in new, obj in deleted)
+            note_changed(session, agents, obj.workspace_id, delta=held is not None)
+            for user_id, channel_id, change in held or ():
+                _note_load_delta(session, obj.workspace_id, user_id, channel_id, change)
         elif isinstance(obj, AgentProfile):
             state = inspect(obj)
             if obj in new or obj in deleted or any(
@@ -555,10 +621,35 @@ def _publish(txn: _Txn) -> None:
                     if _exact(txn, engine, snap, user_id):
                         snap.put(user_id, txn.known[user_id])
                         continue
+                    if engine is txn.engine and _apply_delta(txn, snap, user_id):
+                        continue
                     entry = txn.known.get(user_id)
                     hint = entry.workspace_id if entry is not None else txn.dirty.get(user_id)
                     if user_id in snap.agents or hint in (None, snap.workspace_id):
                         snap.mark_stale(user_id)
+
+
+def _apply_delta(txn: _Txn, snap: WorkspaceSnapshot, user_id: int) -> bool:
+    """Add this transaction's ORM load changes to the agent's copy, if they are all that
+    changed and the copy is the one, at the version, seen when they were made (so it
+    cannot already include them). A wrong copy would cost a less-than-best choice only:
+    the write always locks and recounts."""
+    delta, base = txn.deltas.get(user_id), txn.delta_base.get(user_id)
+    if delta is None or base is None or user_id in txn.impure or user_id in txn.locked:
+        return False
+    seen, version, at = base
+    entry = snap.agents.get(user_id)
+    if seen is not snap or snap.versions.get(user_id, 0) != version or entry is None \
+            or user_id in snap.stale or snap.loaded_at >= at:
+        return False
+    held = dict(entry.held)
+    for kind, change in delta.items():
+        held[kind] = held.get(kind, 0) + change
+        if held[kind] < 0:
+            return False
+    snap.put(user_id, replace(entry, held={k: n for k, n in held.items() if n},
+                              _state=None))
+    return True
 
 
 def _exact(txn: _Txn, engine: Engine, snap: WorkspaceSnapshot, user_id: int) -> bool:
@@ -585,6 +676,7 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
         txn.known.clear()
         txn.locked.clear()
         txn.unloaded.clear()
+        txn.impure.update(txn.deltas)  # the savepoint may have undone some of them
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
