@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from pasokh.customers.service import SenderIdentity
@@ -154,6 +154,33 @@ def test_a_resolve_in_this_process_frees_the_agent_at_once(
         s.commit()
     assert taken == [waiting[0].id], "the freed capacity goes to the next in line"
     assert held_units(db, done.assignee_id or 0) == 3
+
+
+def test_a_resolve_in_this_process_is_added_to_the_copy_without_a_reread(
+        db: Database, world: World, two_agents: dict[str, int]) -> None:
+    with db.write() as s:
+        chat = write(s, world)
+        s.commit()
+    assert chat.assignee_id is not None
+    with db.write() as s:
+        resolved = s.get(Conversation, chat.id)
+        assert resolved is not None
+        do_set_status(session=s, conversation=resolved, status="resolved", actor=None)
+        s.commit()
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.write_engine, "before_cursor_execute", seen)
+    try:
+        with db.write() as s:
+            agents, _ = snapshot.agents_view(s, world.workspace_id, SATURDAY_10,
+                                             max_age=3600.0)
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", seen)
+    assert {a.id: a.load for a in agents}[chat.assignee_id] == 0
+    assert sent == [], "the resolve's change of load was applied, not re-read"
 
 
 def test_capacity_freed_by_another_process_is_filled_by_do_fill_capacity(

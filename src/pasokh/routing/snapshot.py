@@ -9,7 +9,9 @@ is never trusted for the write. How it stays right:
    commit (`note_locked`, `note_assigned`); a rollback discards them.
 2. Any other ORM change in this process (inbox resolve or assign, merge, presence, team
    membership) is noticed by an `after_flush` hook: the transaction re-reads those agents
-   before its next choice, and on commit they are marked stale for everyone.
+   before its next choice, and on commit they are marked stale for everyone, except that
+   a change of load alone (a resolve, a reassignment) is added to the copy it was made
+   against (`_apply_delta`), which then needs no re-read.
 3. Other processes' changes: the copy is reloaded when older than `MAX_AGE_S`, and the
    assignment itself locks the chosen agent's row and re-reads their presence, config and
    load inside the transaction (`lock_agent`); so several processes never overload an
@@ -31,10 +33,25 @@ from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, event, func, inspect, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Engine,
+    Integer,
+    bindparam,
+    event,
+    exists,
+    func,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from pasokh.channels.models import Channel
+from pasokh.db import padded
 from pasokh.inbox.models import Conversation
 from pasokh.routing import assignment as pick
 from pasokh.routing.models import (
@@ -175,6 +192,14 @@ class _Txn:
     dirty: dict[int, int | None] = field(default_factory=dict)  # user -> workspace, re-read
     touched: set[int] = field(default_factory=set)  # changed by this transaction
     locked: dict[int, tuple[WorkspaceSnapshot | None, int]] = field(default_factory=dict)
+    unloaded: dict[int, AgentEntry] = field(default_factory=dict)  # locked, load unread
+    # Load changes this transaction made through the ORM (a resolve, a reassignment), by
+    # agent and channel kind, with the copy and version they apply to: on commit they are
+    # added to the copy instead of re-reading the agent (see _apply_delta).
+    deltas: dict[int, dict[str, int]] = field(default_factory=dict)
+    delta_base: dict[int, tuple[WorkspaceSnapshot | None, int, float]] = field(
+        default_factory=dict)
+    impure: set[int] = field(default_factory=set)  # changed in ways a delta cannot say
 
 
 def _engine_of(session: Session) -> Engine:
@@ -208,21 +233,39 @@ def reset() -> None:
 # --- reading the database ----------------------------------------------------------------
 
 _P = AgentProfile
-_ONLINE = select(_P.user_id, _P.workspace_id, _P.config_token, _P.last_assigned_at) \
-    .where(_P.workspace_id == bindparam("ws"), _P.presence == "online")
-_SOME = select(_P.user_id, _P.workspace_id, _P.config_token, _P.last_assigned_at) \
-    .where(_P.workspace_id == bindparam("ws"), _P.presence == "online",
-           _P.user_id.in_(bindparam("ids", expanding=True)))
-_TEAMS = select(TeamMember.user_id, TeamMember.team_id) \
-    .join(Team, Team.id == TeamMember.team_id).where(Team.workspace_id == bindparam("ws"))
-_SOME_TEAMS = _TEAMS.where(TeamMember.user_id.in_(bindparam("ids", expanding=True)))
-# Load is counted per channel kind so each agent's own weights apply.
-_LOADS = (select(Conversation.assignee_id, Channel.kind, func.count())
-          .join(Channel, Channel.id == Conversation.channel_id)
-          .where(Conversation.workspace_id == bindparam("ws"),
-                 Conversation.assignee_id.is_not(None), Conversation.status != "resolved")
-          .group_by(Conversation.assignee_id, Channel.kind))
-_SOME_LOADS = _LOADS.where(Conversation.assignee_id.in_(bindparam("ids", expanding=True)))
+
+
+def _agents_query(some: bool) -> CompoundSelect[Any]:
+    """Online agents (part 0), their teams (1) and load per channel kind (2): one statement,
+    so reading agents is one round trip (a stale agent is re-read before the next choice)."""
+    online = select(literal_column("0", Integer).label("part"), _P.user_id.label("user_id"),
+                    _P.workspace_id.label("num"), _P.config_token.label("word"),
+                    _P.last_assigned_at.label("at")) \
+        .where(_P.workspace_id == bindparam("ws"), _P.presence == "online")
+    teams = (
+        select(literal_column("1", Integer), TeamMember.user_id, TeamMember.team_id, null(), null())
+        .join(Team, Team.id == TeamMember.team_id).where(Team.workspace_id == bindparam("ws")))
+    # Load is counted per channel kind so each agent's own weights apply.
+    loads = (
+        select(literal_column("2", Integer), Conversation.assignee_id, func.count(),
+               Channel.kind, null())
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(Conversation.workspace_id == bindparam("ws"),
+               Conversation.assignee_id.is_not(None), Conversation.status != "resolved")
+        .group_by(Conversation.assignee_id, Channel.kind))
+    if some:
+        ids: BindParameter[int] = bindparam("ids", expanding=True)
+        online = online.where(_P.user_id.in_(ids))
+        teams = teams.where(TeamMember.user_id.in_(ids))
+        loads = loads.where(Conversation.assignee_id.in_(ids))
+    return union_all(online, teams, loads)
+
+
+_ALL_AGENTS, _SOME_AGENTS = _agents_query(False), _agents_query(True)
+_SOME_TEAMS = select(TeamMember.user_id, TeamMember.team_id) \
+    .join(Team, Team.id == TeamMember.team_id) \
+    .where(Team.workspace_id == bindparam("ws"),
+           TeamMember.user_id.in_(bindparam("ids", expanding=True)))
 _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
              .join(Channel, Channel.id == Conversation.channel_id)
              .where(Conversation.workspace_id == bindparam("ws"),
@@ -233,8 +276,9 @@ _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
 _LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
     .where(_P.user_id == bindparam("id"), _P.workspace_id == bindparam("ws")) \
     .with_for_update(skip_locked=True)
-_IN_TEAM = select(TeamMember.team_id) \
-    .where(TeamMember.user_id == bindparam("id"), TeamMember.team_id == bindparam("team"))
+# The same, also saying whether the agent is in the conversation's team (no extra trip).
+_LOCK_ROW_IN_TEAM = _LOCK_ROW.add_columns(exists().where(
+    TeamMember.user_id == _P.user_id, TeamMember.team_id == bindparam("team")).label("in_team"))
 _STATIC_ROWS = select(_P.user_id, _P.config_token, _P.capacity, _P.skills, _P.languages,
                       _P.channel_weights, _P.working_hours) \
     .where(_P.user_id.in_(bindparam("ids", expanding=True)))
@@ -266,31 +310,31 @@ def read_agents(session: Session, workspace_id: int,
                 user_ids: Iterable[int] | None = None) -> dict[int, AgentEntry]:
     """Online agents (all, or those of `user_ids`) as the session sees them now."""
     params: dict[str, Any] = {"ws": workspace_id}
-    if user_ids is None:
-        queries = (_ONLINE, _TEAMS, _LOADS)
-    else:
-        params["ids"] = list(user_ids)
+    query = _ALL_AGENTS
+    if user_ids is not None:
+        params["ids"] = padded(sorted(set(user_ids)))  # a few statement texts, all prepared
         if not params["ids"]:
             return {}
-        queries = (_SOME, _SOME_TEAMS, _SOME_LOADS)
+        query = _SOME_AGENTS
     session.flush()
-    conn = session.connection()
-    online = conn.execute(queries[0], params).all()
+    online: list[tuple[int, int, str, datetime | None]] = []
+    teams: dict[int, set[int]] = {}
+    held: dict[int, dict[str, int]] = {}
+    for part, user_id, num, word, at in session.connection().execute(query, params):
+        if part == 0:
+            online.append((user_id, num, word, at))
+        elif part == 1:
+            teams.setdefault(user_id, set()).add(num)
+        else:
+            held.setdefault(user_id, {})[word] = num
     if not online:
         return {}
-    static = static_profiles(session, ((r.user_id, r.config_token) for r in online))
-    teams: dict[int, set[int]] = {}
-    for user_id, team_id in conn.execute(queries[1], params):
-        teams.setdefault(user_id, set()).add(team_id)
-    held: dict[int, dict[str, int]] = {}
-    for assignee_id, kind, count in conn.execute(queries[2], params):
-        if assignee_id is not None:
-            held.setdefault(assignee_id, {})[kind] = count
-    return {r.user_id: AgentEntry(
-        user_id=r.user_id, workspace_id=r.workspace_id, token=r.config_token,
-        static=static[r.user_id], team_ids=frozenset(teams.get(r.user_id, ())),
-        held=held.get(r.user_id, {}), last_assigned=_stamp(r.last_assigned_at))
-        for r in online if r.user_id in static}
+    static = static_profiles(session, ((user_id, token) for user_id, _, token, _ in online))
+    return {user_id: AgentEntry(
+        user_id=user_id, workspace_id=ws, token=token, static=static[user_id],
+        team_ids=frozenset(teams.get(user_id, ())), held=held.get(user_id, {}),
+        last_assigned=_stamp(at))
+        for user_id, ws, token, at in online if user_id in static}
 
 
 def channel_kind(session: Session, channel_id: int) -> str:
@@ -387,14 +431,16 @@ def entry_of(session: Session, workspace_id: int, user_id: int) -> AgentEntry | 
 
 # --- the authoritative re-check and routing's own writes ---------------------------------
 
-def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: int | None = None
-               ) -> AgentEntry | None:
+def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: int | None = None,
+               read_load: bool = True) -> AgentEntry | None:
     """Lock the agent's row and re-read presence, config and load; None if not assignable.
 
     None when the agent is not online, not in `team_id`, or (PostgreSQL) their row is
     locked by another transaction assigning to them right now: then choose someone else
     rather than wait (waiting on a second agent's row while holding one can deadlock).
     Load is read after the lock, so a concurrent assignment to the same agent is seen.
+    With `read_load=False` the caller reads it in a later statement (a claim that counts
+    it) and must hand it to `note_load`; until then the entry's load is not known.
     """
     txn = _txn(session)
     with _LOCK:
@@ -402,17 +448,21 @@ def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: in
         version = snap.versions.get(user_id, 0) if snap is not None else 0
     session.flush()
     conn = session.connection()
-    row = conn.execute(_LOCK_ROW, {"id": user_id, "ws": workspace_id}).first()
+    if team_id is None:
+        row = conn.execute(_LOCK_ROW, {"id": user_id, "ws": workspace_id}).first()
+    else:
+        row = conn.execute(_LOCK_ROW_IN_TEAM,
+                           {"id": user_id, "ws": workspace_id, "team": team_id}).first()
     if row is None:
         # Offline, gone, or locked by someone else: say nothing of the first two here.
         return None
     if row.presence != "online":
         txn.known[user_id] = None
         return None
-    if team_id is not None and conn.scalar(_IN_TEAM, {"id": user_id, "team": team_id}) is None:
+    if team_id is not None and not row.in_team:
         txn.dirty[user_id] = workspace_id  # team membership changed: re-read all of it
         return None
-    held = {kind: n for kind, n in conn.execute(_ONE_LOAD, {"ws": workspace_id, "id": user_id})}
+    held = read_held(session, workspace_id, user_id) if read_load else {}
     known = txn.known.get(user_id) or (snap.agents.get(user_id) if snap is not None else None)
     teams = known.team_ids if known is not None and user_id not in txn.dirty else None
     if teams is None:
@@ -422,8 +472,25 @@ def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: in
     entry = AgentEntry(user_id=user_id, workspace_id=workspace_id, token=row.config_token,
                        static=static, team_ids=teams, held=held,
                        last_assigned=_stamp(row.last_assigned_at))
-    txn.known[user_id] = entry
+    if read_load:
+        txn.known[user_id] = entry
+    else:
+        txn.unloaded[user_id] = entry
     txn.locked.setdefault(user_id, (snap, version))
+    return entry
+
+
+def read_held(session: Session, workspace_id: int, user_id: int) -> dict[str, int]:
+    """Open conversations the agent holds, by channel kind (read it after the lock)."""
+    return {kind: n for kind, n in
+            session.connection().execute(_ONE_LOAD, {"ws": workspace_id, "id": user_id})}
+
+
+def note_load(session: Session, user_id: int, held: Mapping[str, int]) -> AgentEntry:
+    """The load of an agent locked with `read_load=False`, read after the lock."""
+    txn = _txn(session)
+    entry = replace(txn.unloaded.pop(user_id), held=dict(held), _state=None)
+    txn.known[user_id] = entry
     return entry
 
 
@@ -434,13 +501,17 @@ def note_assigned(session: Session, user_id: int, channel_kind: str, at: datetim
     txn.touched.add(user_id)
     if entry is None:
         txn.dirty[user_id] = None
+        txn.impure.add(user_id)
     else:
         txn.known[user_id] = entry.assigned(channel_kind, at.timestamp())
 
 
 def note_changed(session: Session, user_ids: Iterable[int | None],
-                 workspace_id: int | None = None) -> None:
-    """These agents' load, presence or teams changed in this transaction: re-read them."""
+                 workspace_id: int | None = None, *, delta: bool = False) -> None:
+    """These agents' load, presence or teams changed in this transaction: re-read them.
+
+    `delta`: the caller records the change as a load delta (note_load_delta) too.
+    """
     txn: _Txn | None = None
     for user_id in user_ids:
         if user_id is None:
@@ -449,6 +520,26 @@ def note_changed(session: Session, user_ids: Iterable[int | None],
         txn.touched.add(user_id)
         txn.known.pop(user_id, None)
         txn.dirty[user_id] = workspace_id
+        if not delta:
+            txn.impure.add(user_id)
+
+
+def _note_load_delta(session: Session, workspace_id: int, user_id: int, channel_id: int,
+                     change: int) -> None:
+    """The agent holds `change` more open conversations on this channel (ORM write)."""
+    txn = _txn(session)
+    state = _engine_state(txn.engine)
+    kind = state.channel_kinds.get(channel_id)
+    if kind is None:  # the hooks never read the database: re-read the agent instead
+        txn.impure.add(user_id)
+        return
+    if user_id not in txn.delta_base:
+        with _LOCK:
+            snap = state.workspaces.get(workspace_id)
+            version = snap.versions.get(user_id, 0) if snap is not None else 0
+        txn.delta_base[user_id] = (snap, version, time.monotonic())
+    held = txn.deltas.setdefault(user_id, {})
+    held[kind] = held.get(kind, 0) + change
 
 
 # --- keeping the copy right: ORM changes in this process, commit and rollback -------------
@@ -467,12 +558,45 @@ def _conversation_agents(obj: Conversation, new: bool, deleted: bool) -> list[in
     return [obj.assignee_id, *assignee.deleted]
 
 
+def _held_change(obj: Conversation, new: bool, deleted: bool
+                 ) -> list[tuple[int, int, int]] | None:
+    """(agent, channel id, +1/-1) for the open conversations this change adds or removes
+    from agents' load; None when an old value is not known."""
+    state = inspect(obj)
+    before, after = [], []
+    for name in _CONV_FIELDS:
+        history = state.attrs[name].history
+        now = getattr(obj, name)
+        if not history.has_changes():
+            before.append(now)
+        elif history.deleted:
+            before.append(history.deleted[0])
+        elif new:
+            before.append(None)
+        else:
+            return None  # changed without its old value loaded
+        after.append(now)
+    changes = []
+    assignee, status, channel_id = before
+    if not new and assignee is not None and status != "resolved":
+        changes.append((assignee, channel_id, -1))
+    assignee, status, channel_id = after
+    if not deleted and assignee is not None and status != "resolved":
+        changes.append((assignee, channel_id, 1))
+    return changes
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     new, deleted = session.new, session.deleted
     for obj in chain(new, session.dirty, deleted):
         if isinstance(obj, Conversation):
-            note_changed(session, _conversation_agents(obj, obj in new, obj in deleted),
-                         obj.workspace_id)
+            agents = _conversation_agents(obj, obj in new, obj in deleted)
+            if not agents:
+                continue
+            held = _held_change(obj, obj in new, obj in deleted)
+            note_changed(session, agents, obj.workspace_id, delta=held is not None)
+            for user_id, channel_id, change in held or ():
+                _note_load_delta(session, obj.workspace_id, user_id, channel_id, change)
         elif isinstance(obj, AgentProfile):
             state = inspect(obj)
             if obj in new or obj in deleted or any(
@@ -497,10 +621,35 @@ def _publish(txn: _Txn) -> None:
                     if _exact(txn, engine, snap, user_id):
                         snap.put(user_id, txn.known[user_id])
                         continue
+                    if engine is txn.engine and _apply_delta(txn, snap, user_id):
+                        continue
                     entry = txn.known.get(user_id)
                     hint = entry.workspace_id if entry is not None else txn.dirty.get(user_id)
                     if user_id in snap.agents or hint in (None, snap.workspace_id):
                         snap.mark_stale(user_id)
+
+
+def _apply_delta(txn: _Txn, snap: WorkspaceSnapshot, user_id: int) -> bool:
+    """Add this transaction's ORM load changes to the agent's copy, if they are all that
+    changed and the copy is the one, at the version, seen when they were made (so it
+    cannot already include them). A wrong copy would cost a less-than-best choice only:
+    the write always locks and recounts."""
+    delta, base = txn.deltas.get(user_id), txn.delta_base.get(user_id)
+    if delta is None or base is None or user_id in txn.impure or user_id in txn.locked:
+        return False
+    seen, version, at = base
+    entry = snap.agents.get(user_id)
+    if seen is not snap or snap.versions.get(user_id, 0) != version or entry is None \
+            or user_id in snap.stale or snap.loaded_at >= at:
+        return False
+    held = dict(entry.held)
+    for kind, change in delta.items():
+        held[kind] = held.get(kind, 0) + change
+        if held[kind] < 0:
+            return False
+    snap.put(user_id, replace(entry, held={k: n for k, n in held.items() if n},
+                              _state=None))
+    return True
 
 
 def _exact(txn: _Txn, engine: Engine, snap: WorkspaceSnapshot, user_id: int) -> bool:
@@ -526,6 +675,8 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
             txn.dirty.setdefault(user_id, None)
         txn.known.clear()
         txn.locked.clear()
+        txn.unloaded.clear()
+        txn.impure.update(txn.deltas)  # the savepoint may have undone some of them
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
