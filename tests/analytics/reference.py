@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Float, case, cast, exists, func, literal, null, select, type_coerce
+from sqlalchemy import Float, case, cast, func, null, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from pasokh.analytics.inferred import (
-    MANY_MESSAGES,
     SATISFIED_TONE,
-    SLOW_FIRST_RESPONSE_S,
-    SLOW_RESOLUTION_S,
     _unasked,
+    effort_score,
 )
-from pasokh.analytics.metrics import REPEAT_DAYS, _conversations, _dialect, volume
+from pasokh.analytics.metrics import _conversations, _dialect, volume
 from pasokh.analytics.sql import (
     Row,
     Scope,
@@ -149,28 +147,7 @@ def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
     agents = (select(func.count(func.distinct(m.sender_user_id))).where(
         m.conversation_id == c.id, m.sender_type == "agent", m.kind == "message")
         .scalar_subquery())
-    other = aliased(Conversation)
-    week = REPEAT_DAYS * 86400
-    switched = exists(select(other.id).where(
-        other.contact_id == c.contact_id, other.id != c.id, other.channel_id != c.channel_id,
-        other.first_message_at < c.first_message_at,
-        seconds_between(d, c.first_message_at, other.first_message_at) <= week))
-    repeated = exists(select(other.id).where(
-        other.contact_id == c.contact_id, other.id != c.id,
-        other.first_message_at > c.resolved_at,
-        seconds_between(d, other.first_message_at, c.resolved_at) <= week))
-    frt = seconds_between(d, func.coalesce(c.first_response_at, c.resolved_at),
-                          c.first_message_at)
-    points = [
-        case((frt > SLOW_FIRST_RESPONSE_S, 1), else_=0),
-        case((seconds_between(d, c.resolved_at, c.first_message_at) > SLOW_RESOLUTION_S, 1),
-             else_=0),
-        case((asks > MANY_MESSAGES, 1), else_=0),
-        case((agents > 1, 1), else_=0),
-        case((switched, 1), else_=0),
-        case((repeated, 1), else_=0),
-    ]
-    score = literal(7.0) - sum(points[1:], points[0])
+    score = effort_score(d, asks, agents)
     inner = (select(bucket_of(c.resolved_at, scope).label("b"), dimension(scope.by).label("k"),
                     cast(score, Float()).label("v"))
              .where(*conversation_filters(scope), c.status == "resolved",

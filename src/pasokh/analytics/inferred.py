@@ -98,12 +98,11 @@ def inferred_nps(*, session: Session, scope: Scope) -> list[Row]:
     return grouped(session, scope, per_customer)
 
 
-def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
-    """Mean inferred effort score (1–7, higher is easier) of resolved, unsurveyed conversations."""
-    c, f, d = Conversation, ConversationFacts, _dialect(session)
-    # Message counts come from the conversation's facts (`analytics/facts.py`).
-    asks = func.coalesce(f.inbound_count, 0)
-    agents = func.coalesce(f.agent_count, 0)
+def effort_score(dialect: str, asks: Any, agents: Any) -> Any:
+    """The SQL of a resolved conversation's inferred effort: 7 minus one point for each of
+    a slow first reply, a slow resolution, many customer messages (`asks`), more than one
+    agent (`agents`), a switch of channel before it, and a new contact within a week."""
+    c, d = Conversation, dialect
     other = aliased(Conversation)
     week = REPEAT_DAYS * 86400
     switched = exists(select(other.id).where(
@@ -125,7 +124,16 @@ def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
         case((switched, 1), else_=0),
         case((repeated, 1), else_=0),
     ]
-    score = literal(7.0) - sum(points[1:], points[0])
+    return literal(7.0) - sum(points[1:], points[0])
+
+
+def inferred_ces(*, session: Session, scope: Scope) -> list[Row]:
+    """Mean inferred effort score (1–7, higher is easier) of resolved, unsurveyed conversations."""
+    c, f, d = Conversation, ConversationFacts, _dialect(session)
+    # Message counts come from the conversation's facts (`analytics/facts.py`).
+    asks = func.coalesce(f.inbound_count, 0)
+    agents = func.coalesce(f.agent_count, 0)
+    score = effort_score(d, asks, agents)
     inner = (select(bucket_of(c.resolved_at, scope).label("b"), dimension(scope.by).label("k"),
                     cast(score, Float()).label("v"))
              .select_from(c).outerjoin(f, f.conversation_id == c.id)
