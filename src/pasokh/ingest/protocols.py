@@ -41,17 +41,9 @@ class Triager(Protocol):
                        repeat_contacts: int) -> TriageOutcome: ...
 
 
-class PreparingTriager(Triager, Protocol):
-    """A triager that can score texts ahead of their context (WorkspaceTriager).
-
-    `prepare` runs before ingest's transaction; `triage_message(..., prepared=p)` then
-    only adds what depends on the conversation, so the write lock is held for less.
-    """
-
-    def prepare(self, items: Sequence[tuple[str, int]]) -> Sequence[Any]: ...
-
-
 def prepare_texts(triager: Triager, items: Sequence[tuple[str, int]]) -> Sequence[Any] | None:
-    """`triager.prepare(items)` when the triager can prepare, else None."""
+    """`triager.prepare(items)` when the triager can score texts ahead of their context
+    (WorkspaceTriager: then `triage_message(..., prepared=p)` only adds what depends on the
+    conversation, so ingest's write lock is held for less); None when it cannot."""
     prepare = getattr(triager, "prepare", None)
     return prepare(items) if prepare is not None else None

@@ -210,9 +210,10 @@ class JobRunner:
                          .order_by(table.c.id))
                 if self.db.dialect == "postgresql":
                     query = query.with_for_update(skip_locked=True)
+                attempt = {c.job_id: c.attempt for c in claims}  # the claims' tokens
                 jobs = {r.id: _Held(r.id, r.kind, r.payload)
                         for r in session.execute(query)
-                        if r.status == "running" and r.attempts == _attempt(claims, r.id)}
+                        if r.status == "running" and r.attempts == attempt[r.id]}
                 held = [(c, j) for c in claims if (j := jobs.get(c.job_id)) is not None]
                 done: list[int] = []
                 for group in _runs_of_kind(held):
@@ -469,10 +470,6 @@ class _Held:
     id: int
     kind: str
     payload: dict[str, Any]
-
-
-def _attempt(claims: list[Claim], job_id: int) -> int | None:
-    return next((c.attempt for c in claims if c.job_id == job_id), None)
 
 
 def _runs_of_kind(held: list[tuple[Claim, _Held]]) -> list[list[tuple[Claim, _Held]]]:
