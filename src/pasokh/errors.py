@@ -11,13 +11,20 @@ class PasokhError(Exception):
     status_code = 400
     code = "E000"
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, *, fa: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The same sentence in Persian, for Persian pages and clients that ask for fa.
+        self.fa = fa
         self.details = details or {}
 
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "detail": self.message}
+    def sentence(self, locale: str) -> str:
+        """The sentence in the reader's language (English when no Persian was written)."""
+        return self.fa if locale == "fa" and self.fa else self.message
+
+    def as_dict(self, locale: str = "en") -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "detail": self.sentence(locale)}
         if self.details:
             body["details"] = self.details
         return body

@@ -9,6 +9,8 @@ from typing import Any
 from pasokh.errors import BadRequest
 
 MAX_LIMIT = 200
+CURSOR_EN = "The cursor is not valid; use the next_cursor of a previous page."
+CURSOR_FA = "نشانگر صفحه معتبر نیست؛ next_cursor صفحهٔ پیشین را بفرستید."
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -23,15 +25,15 @@ def decode_cursor(cursor: str, *, length: int) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is not valid; use the next_cursor of a previous page.") \
-            from exc
+        raise BadRequest(CURSOR_EN, fa=CURSOR_FA) from exc
     if not isinstance(values, list) or len(values) != length:
-        raise BadRequest("The cursor is not valid; use the next_cursor of a previous page.")
+        raise BadRequest(CURSOR_EN, fa=CURSOR_FA)
     return values
 
 
 def check_limit(limit: int) -> int:
     """A page size between 1 and MAX_LIMIT."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.")
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.",
+                         fa=f"limit باید بین ۱ و {MAX_LIMIT} باشد.")
     return limit

@@ -138,7 +138,7 @@ def test_a_rule_round_trips_with_its_plain_language_summary(client: TestClient, 
     ({"name": "  "}, "نام را بنویسید."),
     ({"categories": ["praise"]}, "conditions.categories.0"),
     ({"is_vip": "maybe"}, "«maybe» برای «مشتری ویژه» معتبر نیست"),
-    ({"team_id": "999"}, "Team 999 does not exist"),
+    ({"team_id": "999"}, "تیم 999 در این فضای کاری نیست."),
     ({"handling": "shout"}, "'handling'"),
 ])
 def test_a_bad_rule_is_a_sentence_on_the_form_with_the_input_kept(
@@ -241,7 +241,7 @@ def test_a_team_round_trips(client: TestClient, world: World) -> None:
     client.post("/admin/teams", data={"name": "فروش", "csrf": csrf})
     clash = client.post(team_url, data={"name": "فروش", "categories": ["question"],
                                         "csrf": csrf})
-    assert clash.status_code == 422 and "already exists" in alert(clash.text)
+    assert clash.status_code == 422 and "تیمی با نام «فروش» هست" in alert(clash.text)
     assert 'value="فروش"' in clash.text and 'value="question" checked' in clash.text
     empty = client.post("/admin/teams", data={"name": " ", "csrf": csrf})
     assert empty.status_code == 422 and "نام را بنویسید." in alert(empty.text)
@@ -332,7 +332,8 @@ def test_the_calendar_round_trips_with_jalali_holidays(client: TestClient, world
     assert row and "پنجشنبه ۱۰ اردیبهشت ۱۴۰۵" in row.group(2) and "افزوده‌شده" in row.group(2)
     again = client.post("/admin/calendar/holidays",
                         data={"day": "2026-04-30", "name": "دوباره", "csrf": csrf})
-    assert again.status_code == 422 and "already a holiday" in alert(again.text)
+    assert again.status_code == 422
+    assert "2026-04-30 از پیش تعطیل است (سالگرد شرکت)" in alert(again.text)
     assert 'value="دوباره"' in again.text
     bad = client.post("/admin/calendar/holidays", data={"day": "1405/13/01", "name": "x",
                                                         "csrf": csrf})
@@ -344,9 +345,10 @@ def test_the_calendar_round_trips_with_jalali_holidays(client: TestClient, world
     assert client.post("/admin/calendar", data=week, follow_redirects=False).status_code == 303
     cal = client.get("/api/v1/sla/calendar", headers=world.auth("agent")).json()
     assert cal["timezone"] == "Europe/Berlin" and sorted(cal["weekly_hours"]) == list("01234")
-    for change, says in [({"timezone": "Mars/Base"}, "Unknown time zone"),
+    for change, says in [({"timezone": "Mars/Base"}, "منطقهٔ زمانی «Mars/Base» شناخته نیست"),
                          ({"hours_2": "25:00-26:00"}, "«چهارشنبه»: «25:00-26:00»"),
-                         ({f"hours_{d}": "" for d in "01234"}, "at least one open hour")]:
+                         ({f"hours_{d}": "" for d in "01234"},
+                          "تقویم کاری دست‌کم یک ساعت کاری در هفته لازم دارد")]:
         bad = client.post("/admin/calendar", data={**week, **change})
         assert bad.status_code == 422 and says in alert(bad.text), change
         assert 'value="Berlin"' in bad.text
@@ -387,10 +389,10 @@ def test_users_are_created_change_role_and_are_deactivated(client: TestClient, w
     client.post(f"/admin/users/{world.users['reza']}/reactivate", data={"csrf": csrf})
     with db.read() as session:
         assert session.get(User, world.users["reza"]).is_active  # type: ignore[union-attr]
-    for data, says in [({"email": "ali@narenj.example"}, "already exists"),
+    for data, says in [({"email": "ali@narenj.example"}, "کاربری با ایمیل ali@narenj.example"),
                        ({"email": "not-an-email"}, "نشانی ایمیل درست نیست."),
-                       ({"password": "short"}, "too short"),
-                       ({"role": "owner"}, "Unknown role")]:
+                       ({"password": "short"}, "گذرواژه کوتاه است"),
+                       ({"role": "owner"}, "نقش «owner» شناخته نیست")]:
         bad = client.post("/admin/users", data={"name": "دوم", "email": "b@narenj.example",
                                                 "password": "long-enough-1", "role": "agent",
                                                 "csrf": csrf, **data})
@@ -403,16 +405,17 @@ def test_the_last_admin_can_be_neither_demoted_nor_deactivated(client: TestClien
     csrf = as_(client, world, "maryam")
     maryam = world.users["maryam"]
     demoted = client.post(f"/admin/users/{maryam}/role", data={"role": "agent", "csrf": csrf})
-    assert demoted.status_code == 409 and "last active admin" in alert(demoted.text)
+    assert demoted.status_code == 409 and "آخرین مدیر فعال است" in alert(demoted.text)
     client.post(f"/admin/users/{world.users['reza']}/role", data={"role": "admin",
                                                                   "csrf": csrf})
     self_off = client.post(f"/admin/users/{maryam}/deactivate", data={"csrf": csrf})
-    assert self_off.status_code == 409 and "yourself" in alert(self_off.text)
+    assert self_off.status_code == 409
+    assert "نمی‌توانید خودتان را غیرفعال کنید" in alert(self_off.text)
     csrf = as_(client, world, "reza")
     client.post(f"/admin/users/{maryam}/deactivate", data={"csrf": csrf})
     last = client.post(f"/admin/users/{world.users['reza']}/role",
                        data={"role": "supervisor", "csrf": csrf})
-    assert last.status_code == 409 and "last active admin" in alert(last.text)
+    assert last.status_code == 409 and "آخرین مدیر فعال است" in alert(last.text)
 
 
 def test_workspace_settings_round_trip(client: TestClient, world: World, db: Database) -> None:
@@ -438,7 +441,7 @@ def test_workspace_settings_round_trip(client: TestClient, world: World, db: Dat
                                           "answer_window_hours": 48}
     for change, says in [({"technical_handling": "ignore"}, "«ignore» برای"),
                          ({"survey_window": "0"}, "«مهلت پاسخ (ساعت)»"),
-                         ({"default_locale": "de"}, "'fa' or 'en'"),
+                         ({"default_locale": "de"}, "زبان پیش‌فرض باید 'fa' یا 'en' باشد."),
                          ({"name": ""}, "نام را بنویسید.")]:
         bad = client.post("/admin/workspace", data={**form, **change})
         assert bad.status_code == 422 and says in alert(bad.text), change

@@ -14,6 +14,7 @@ from pasokh.db import Database, utcnow
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.models import OutboxJob
 from pasokh.replies.models import ReplyTemplate
+from pasokh.users.models import User
 from tests.conftest import World, build_world
 from tests.ingest.test_messages_api import message
 from tests.web.test_login import login
@@ -123,7 +124,9 @@ def test_an_unknown_filter_value_is_a_sentence_not_a_crash(client: TestClient,
                                                             world: World) -> None:
     login(client, world, "sara")
     response = client.get("/inbox?priority=panic")
-    assert response.status_code == 400 and "urgent, high, normal, low" in response.json()["detail"]
+    # Sara reads Persian pages, so the sentence is in Persian too.
+    assert response.status_code == 400 and response.json()["detail"] == (
+        "priority «panic» شناخته نیست؛ یکی از این‌ها را بگذارید: urgent، high، normal، low.")
     assert client.get("/inbox?view=everything").status_code == 400
 
 
@@ -338,7 +341,7 @@ def test_an_agent_of_another_workspace_cannot_be_assigned(client: TestClient, wo
     h = {"X-CSRF-Token": csrf_of(client.get("/inbox").text)}
     foreign = client.put(f"/api/v1/conversations/{cid}/assignee",
                          json={"assignee_id": other.users["sara"]}, headers=h)
-    assert foreign.status_code == 422 and "in this workspace" in foreign.json()["detail"]
+    assert foreign.status_code == 422 and "در این فضای کاری نیست" in foreign.json()["detail"]
 
 
 def test_assign_resolve_reopen_and_snooze(client: TestClient, world: World) -> None:
@@ -349,7 +352,7 @@ def test_assign_resolve_reopen_and_snooze(client: TestClient, world: World) -> N
     assigned = client.put(f"{url}/assignee", json={"assignee_id": world.users["sara"]}, headers=h)
     assert assigned.json()["assignee_id"] == world.users["sara"]
     analyst = client.put(f"{url}/assignee", json={"assignee_id": world.users["nima"]}, headers=h)
-    assert analyst.status_code == 422 and "Analysts" in analyst.json()["detail"]
+    assert analyst.status_code == 422 and "تحلیلگر به مشتری پاسخ نمی‌دهد" in analyst.json()["detail"]
     assert client.put(f"{url}/assignee", json={"assignee_id": None},
                       headers=h).json()["assignee_id"] is None
     assert client.put(f"{url}/status", json={"status": "resolved"},
@@ -363,7 +366,7 @@ def test_assign_resolve_reopen_and_snooze(client: TestClient, world: World) -> N
     past = client.put(f"{url}/status", json={"status": "snoozed",
                                              "snoozed_until": "2020-01-01T00:00:00+00:00"},
                       headers=h)
-    assert past.status_code == 422 and "past" in past.json()["detail"]
+    assert past.status_code == 422 and "زمان تعویق گذشته است" in past.json()["detail"]
     assert client.put(f"{url}/status", json={"status": "closed"}, headers=h).status_code == 422
 
 
@@ -377,7 +380,7 @@ def test_reopening_when_the_customer_already_wrote_again_is_a_conflict(
     push(client, world, "یک سوال دیگر", "v1", pid="b")
     response = client.put(f"/api/v1/conversations/{cid}/status", json={"status": "open"},
                           headers=h)
-    assert response.status_code == 409 and "already has an open conversation" in \
+    assert response.status_code == 409 and "گفت‌وگوی بازی دارد" in \
         response.json()["detail"]
 
 
@@ -548,7 +551,7 @@ def test_merge_two_conversations_of_the_same_customer(client: TestClient, world:
         assert gone is not None and gone.status == "resolved" and gone.message_count == 0
     refused = client.post(f"/api/v1/conversations/{first['conversation_id']}/merge",
                           json={"into_id": other["conversation_id"]}, headers=h)
-    assert refused.status_code == 422 and "same customer" in refused.json()["detail"]
+    assert refused.status_code == 422 and "دو گفت‌وگوی یک مشتری" in refused.json()["detail"]
 
 
 def test_a_note_mentioning_a_colleague_tells_them(client: TestClient, world: World) -> None:
@@ -577,3 +580,33 @@ def test_answering_a_resolved_conversation_reopens_it(client: TestClient, world:
     assert client.post(f"/api/v1/conversations/{cid}/replies", json={"text": "یک نکته دیگر"},
                        headers=h).status_code == 201
     assert client.get(f"/api/v1/conversations/{cid}", headers=h).json()["status"] == "open"
+
+
+def test_an_api_client_reads_errors_in_the_language_it_asks_for(client: TestClient,
+                                                               world: World) -> None:
+    url = "/api/v1/conversations/999999"
+    english = client.get(url, headers=world.auth("agent"))
+    persian = client.get(url, headers={**world.auth("agent"),
+                                       "Accept-Language": "fa-IR,fa;q=0.9,en;q=0.5"})
+    assert english.status_code == persian.status_code == 404
+    assert english.json() == {"code": "E404", "detail": "There is no conversation 999999 in "
+                                                        "this workspace."}
+    assert persian.json() == {"code": "E404",
+                              "detail": "گفت‌وگوی 999999 در این فضای کاری نیست."}
+    missing = client.get("/api/v1/conversations?limit=0",
+                         headers={**world.auth("agent"), "Accept-Language": "fa"})
+    assert missing.status_code == 400
+    assert missing.json()["detail"] == "limit باید بین ۱ و 200 باشد."
+
+
+def test_a_person_who_reads_english_pages_reads_english_errors(client: TestClient,
+                                                              world: World, db: Database) -> None:
+    with db.write() as session:
+        sara = session.get(User, world.users["sara"])
+        assert sara is not None
+        sara.locale = "en"
+        session.commit()
+    login(client, world, "sara")
+    response = client.get("/inbox?priority=panic")
+    assert response.json()["detail"] == \
+        "Unknown priority 'panic': use one of urgent, high, normal, low."

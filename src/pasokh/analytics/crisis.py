@@ -55,7 +55,8 @@ def check_alert_settings(workspace_settings: dict[str, Any]) -> AlertSettings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadRequest(f"Alert settings: {where}: {first['msg']}.") from exc
+        raise BadRequest(f"Alert settings: {where}: {first['msg']}.",
+                         fa=f"تنظیمات هشدار: {where}: {first['msg']}.") from exc
 
 
 @dataclass(frozen=True)

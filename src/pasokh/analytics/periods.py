@@ -71,9 +71,12 @@ def _label(start: date, grain: Grain, calendar: CalendarName) -> str:
 def check_period(grain: str, calendar: str) -> tuple[Grain, CalendarName]:
     """Validate a grain and a calendar name from a request."""
     if grain not in GRAINS:
-        raise BadRequest(f"Unknown period '{grain[:20]}': use day, week or month.")
+        raise BadRequest(f"Unknown period '{grain[:20]}': use day, week or month.",
+                         fa=f"دورهٔ «{grain[:20]}» شناخته نیست؛ day، week یا month را بگذارید.")
     if calendar not in CALENDARS:
-        raise BadRequest(f"Unknown calendar '{calendar[:20]}': use jalali or gregorian.")
+        raise BadRequest(f"Unknown calendar '{calendar[:20]}': use jalali or gregorian.",
+                         fa=f"تقویم «{calendar[:20]}» شناخته نیست؛ jalali یا gregorian را "
+                         "بگذارید.")
     return grain, calendar  # type: ignore[return-value]
 
 
@@ -81,7 +84,8 @@ def buckets(*, start: datetime, end: datetime, grain: Grain, calendar: CalendarN
             tz: str = "Asia/Tehran") -> list[Bucket]:
     """The whole periods that cover [start, end), in local time `tz`, as UTC boundaries."""
     if end <= start:
-        raise BadRequest("The end of the range must come after its start.")
+        raise BadRequest("The end of the range must come after its start.",
+                         fa="پایان بازه باید پس از آغاز آن باشد.")
     zone = ZoneInfo(tz)
     day = _period_start(start.astimezone(zone).date(), grain, calendar)
     last = end.astimezone(zone)
@@ -95,6 +99,8 @@ def buckets(*, start: datetime, end: datetime, grain: Grain, calendar: CalendarN
         out.append(Bucket(lo.astimezone(UTC), hi.astimezone(UTC), _label(day, grain, calendar)))
         if len(out) > MAX_BUCKETS:
             raise BadRequest(f"That range has more than {MAX_BUCKETS} {grain}s; choose a "
-                             "shorter range or a longer period.")
+                             "shorter range or a longer period.",
+                             fa=f"این بازه بیش از {MAX_BUCKETS} دوره ({grain}) دارد؛ بازهٔ "
+                             "کوتاه‌تر یا دورهٔ بلندتری انتخاب کنید.")
         day = nxt
     return out

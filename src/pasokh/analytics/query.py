@@ -51,7 +51,9 @@ def parse_when(text: str, zone: ZoneInfo, *, end: bool) -> datetime:
         when = datetime.fromisoformat(raw)
     except (ValueError, TypeError) as exc:
         raise BadRequest(f"'{text[:40]}' is not a date: use 2026-03-21, 1405-01-01 or an ISO "
-                         "date-time.") from exc
+                         "date-time.",
+                         fa=f"«{text[:40]}» تاریخ نیست: مانند 1405-01-01، 2026-03-21 یا یک "
+                         "تاریخ‌وزمان ISO بنویسید.") from exc
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
@@ -66,17 +68,22 @@ def check_scope(*, session: Session, workspace_id: int, locale: str, q: MetricsQ
     start = parse_when(q.start, zone, end=False) if q.start else end - timedelta(
         days=DEFAULT_DAYS)
     if q.by is not None and q.by not in DIMENSIONS:
-        raise BadRequest(f"Unknown breakdown '{q.by[:20]}': use one of {', '.join(DIMENSIONS)}.")
+        raise BadRequest(f"Unknown breakdown '{q.by[:20]}': use one of {', '.join(DIMENSIONS)}.",
+                         fa=f"تفکیک «{q.by[:20]}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                         f"{'، '.join(DIMENSIONS)}.")
     for name, value, allowed in (("category", q.category, CATEGORIES),
                                  ("priority", q.priority, PRIORITIES)):
         if value is not None and value not in allowed:
-            raise BadRequest(f"Unknown {name} '{value[:20]}': use one of {', '.join(allowed)}.")
+            raise BadRequest(f"Unknown {name} '{value[:20]}': use one of {', '.join(allowed)}.",
+                             fa=f"{name} «{value[:20]}» شناخته نیست؛ یکی از این‌ها را "
+                             f"بگذارید: {'، '.join(allowed)}.")
     channel_id = None
     if q.channel is not None:
         channel_id = session.scalar(select(Channel.id).where(
             Channel.workspace_id == workspace_id, Channel.key == q.channel))
         if channel_id is None:
-            raise BadRequest(f"No channel '{q.channel[:40]}' in this workspace.")
+            raise BadRequest(f"No channel '{q.channel[:40]}' in this workspace.",
+                             fa=f"کانال «{q.channel[:40]}» در این فضای کاری نیست.")
     scope = Scope(workspace_id=workspace_id, buckets=buckets(
         start=start.astimezone(UTC), end=end.astimezone(UTC), grain=grain, calendar=calendar,
         tz=zone.key), by=q.by, channel_id=channel_id,  # type: ignore[arg-type]

@@ -95,7 +95,9 @@ def check_tables(names: str | None) -> list[str]:
     unknown = [n for n in wanted if n not in TABLES]
     if unknown:
         raise BadRequest(f"Unknown metric table '{unknown[0][:40]}': use one of "
-                         f"{', '.join(TABLES)}.")
+                         f"{', '.join(TABLES)}.",
+                         fa=f"جدول سنجهٔ «{unknown[0][:40]}» شناخته نیست؛ یکی از این‌ها را "
+                         f"بگذارید: {'، '.join(TABLES)}.")
     return wanted
 
 

@@ -22,13 +22,16 @@ def do_create_channel(
     """Add a channel of `kind` to `workspace`, addressed as `key` in the API."""
     if kind not in CHANNEL_KINDS:
         raise Unprocessable(f"Unknown channel kind '{kind}': choose one of "
-                            f"{', '.join(CHANNEL_KINDS)}.")
+                            f"{', '.join(CHANNEL_KINDS)}.",
+                            fa=f"نوع کانال «{kind}» شناخته نیست؛ یکی از این‌ها را انتخاب کنید: "
+                            f"{'، '.join(CHANNEL_KINDS)}.")
     check_slug(key)
     taken = session.scalar(
         select(Channel.id).where(Channel.workspace_id == workspace.id, Channel.key == key)
     )
     if taken is not None:
-        raise Conflict(f"This workspace already has a channel '{key}'.")
+        raise Conflict(f"This workspace already has a channel '{key}'.",
+                       fa=f"این فضای کاری کانال «{key}» را از پیش دارد.")
     channel = Channel(workspace_id=workspace.id, kind=kind, key=key, name=name,
                       config=config or {})
     session.add(channel)
@@ -45,5 +48,7 @@ def get_channel(*, session: Session, workspace_id: int, key: str) -> Channel:
     )
     if channel is None or not channel.is_active:
         raise NotFound(f"This workspace has no active channel '{key[:64]}'; create it first "
-                       "or check the spelling.")
+                       "or check the spelling.",
+                       fa=f"این فضای کاری کانال فعالی به نام «{key[:64]}» ندارد؛ اول آن را "
+                       "بسازید یا املایش را بررسی کنید.")
     return channel

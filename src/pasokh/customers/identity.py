@@ -33,11 +33,12 @@ def normalise_phone(raw: str, *, default_country: str = "98") -> str:
     elif default_country == "98" and len(digits) == 10 and digits.startswith("9"):
         digits = "98" + digits  # an Iranian mobile written without its leading zero
     if not digits.isdigit() or not 8 <= len(digits) <= 15:
-        raise Unprocessable(f"'{raw[:40]}' is not a phone number (expected e.g. 09121234567).")
+        raise Unprocessable(f"'{raw[:40]}' is not a phone number (expected e.g. 09121234567).",
+                            fa=f"«{raw[:40]}» شمارهٔ تلفن نیست (نمونه: 09121234567).")
     if digits.startswith("98") and len(digits) != 12:
         raise Unprocessable(
-            f"'{raw[:40]}' is not an Iranian phone number: after +98 come 10 digits."
-        )
+            f"'{raw[:40]}' is not an Iranian phone number: after +98 come 10 digits.",
+            fa=f"«{raw[:40]}» شمارهٔ تلفن ایران نیست: پس از ‎+98 باید ۱۰ رقم بیاید.")
     return "+" + digits
 
 
@@ -45,7 +46,8 @@ def normalise_email(raw: str) -> str:
     """Return an e-mail address trimmed and lower-cased; raise Unprocessable if malformed."""
     email = raw.strip().lower()
     if not _EMAIL.match(email):
-        raise Unprocessable(f"'{raw[:60]}' is not an e-mail address.")
+        raise Unprocessable(f"'{raw[:60]}' is not an e-mail address.",
+                            fa=f"«{raw[:60]}» نشانی ایمیل نیست.")
     return email
 
 
@@ -57,6 +59,6 @@ def normalise_identity(kind: str, value: str) -> str:
         return normalise_email(value)
     value = value.strip()
     if not value:
-        raise Unprocessable(f"The {kind} identity is empty.")
+        raise Unprocessable(f"The {kind} identity is empty.", fa=f"شناسهٔ {kind} خالی است.")
     # Handles are case-insensitive on the social networks we serve; '@sara' == 'sara'.
     return value.removeprefix("@").lower() if kind in ("instagram", "telegram") else value

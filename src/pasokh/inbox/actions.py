@@ -26,10 +26,11 @@ MAX_REPLY_CHARS = 10_000
 def _check_body(text: str) -> str:
     body = text.strip()
     if not body:
-        raise Unprocessable("The reply is empty.")
+        raise Unprocessable("The reply is empty.", fa="پاسخ خالی است.")
     if len(body) > MAX_REPLY_CHARS:
         raise Unprocessable(f"The reply is {len(body):,} characters; the limit is "
-                            f"{MAX_REPLY_CHARS:,}.")
+                            f"{MAX_REPLY_CHARS:,}.",
+                            fa=f"پاسخ {len(body):,} نویسه است و سقف آن {MAX_REPLY_CHARS:,}.")
     return body
 
 
@@ -95,7 +96,9 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
                   actor: User | None, at: datetime | None = None) -> Conversation:
     """Resolve, reopen or park a conversation."""
     if status not in ("open", "pending", "resolved"):
-        raise Unprocessable(f"Unknown status '{status[:20]}': use open, pending or resolved.")
+        raise Unprocessable(f"Unknown status '{status[:20]}': use open, pending or resolved.",
+                            fa=f"وضعیت «{status[:20]}» شناخته نیست؛ open، pending یا resolved "
+                            "را بگذارید.")
     at = at or utcnow()
     if conversation.status == "resolved" and status != "resolved":
         check_can_reopen(session=session, conversation=conversation)
@@ -123,6 +126,8 @@ def check_can_reopen(*, session: Session, conversation: Conversation) -> None:
     if other is not None:
         raise Conflict(f"This customer already has an open conversation ({other}) on this "
                        "channel; continue there instead of reopening this one.",
+                       fa=f"این مشتری در همین کانال گفت‌وگوی بازی دارد ({other})؛ به جای باز "
+                       "کردن دوبارهٔ این یکی، همان‌جا ادامه دهید.",
                        details={"conversation_id": other})
 
 
@@ -131,9 +136,12 @@ def do_snooze(*, session: Session, conversation: Conversation, until: datetime,
     """Park a conversation until a time; it stays in the unresolved views."""
     at = at or utcnow()
     if until.tzinfo is None:
-        raise Unprocessable("The snooze time needs a time zone, e.g. 2026-11-24T10:00:00+03:30.")
+        raise Unprocessable("The snooze time needs a time zone, e.g. 2026-11-24T10:00:00+03:30.",
+                            fa="زمان تعویق باید منطقهٔ زمانی داشته باشد، مانند "
+                            "2026-11-24T10:00:00+03:30.")
     if until <= at:
-        raise Unprocessable("The snooze time is in the past; pick a later time.")
+        raise Unprocessable("The snooze time is in the past; pick a later time.",
+                            fa="زمان تعویق گذشته است؛ زمان دیرتری انتخاب کنید.")
     if conversation.status == "resolved":
         check_can_reopen(session=session, conversation=conversation)
     conversation.status = "snoozed"
@@ -150,10 +158,13 @@ def do_assign(*, session: Session, conversation: Conversation, assignee: User | 
     """Give the conversation to a colleague of the same workspace, or to nobody."""
     if assignee is not None:
         if assignee.workspace_id != conversation.workspace_id or not assignee.is_active:
-            raise Unprocessable("That person is not an active member of this workspace.")
+            raise Unprocessable("That person is not an active member of this workspace.",
+                                fa="این شخص عضو فعال این فضای کاری نیست.")
         if assignee.role == "analyst":
             raise Unprocessable("Analysts do not answer customers; pick an agent, a supervisor "
-                                "or an admin.")
+                                "or an admin.",
+                                fa="تحلیلگر به مشتری پاسخ نمی‌دهد؛ کارشناس، سرپرست یا مدیر "
+                                "را انتخاب کنید.")
     previous = conversation.assignee_id
     conversation.assignee_id = assignee.id if assignee else None
     if previous != conversation.assignee_id and conversation.status != "resolved":
@@ -174,18 +185,24 @@ def do_correct_triage(*, session: Session, conversation: Conversation, actor: Us
     it and when, so it can feed retraining and the supervisor's audit.
     """
     if category is None and priority is None:
-        raise Unprocessable("Send a category or a priority to correct.")
+        raise Unprocessable("Send a category or a priority to correct.",
+                            fa="دسته یا اولویتی را برای اصلاح بفرستید.")
     if category is not None and category not in CATEGORIES:
         raise Unprocessable(f"Unknown category '{category[:32]}': use one of "
-                            f"{', '.join(CATEGORIES)}.")
+                            f"{', '.join(CATEGORIES)}.",
+                            fa=f"دستهٔ «{category[:32]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(CATEGORIES)}.")
     if priority is not None and priority not in PRIORITIES:
         raise Unprocessable(f"Unknown priority '{priority[:32]}': use one of "
-                            f"{', '.join(PRIORITIES)}.")
+                            f"{', '.join(PRIORITIES)}.",
+                            fa=f"اولویت «{priority[:32]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(PRIORITIES)}.")
     decision = session.scalar(
         select(TriageDecision).where(TriageDecision.conversation_id == conversation.id)
         .order_by(TriageDecision.id.desc()).limit(1))
     if decision is None:
-        raise Unprocessable("This conversation has no triage decision to correct.")
+        raise Unprocessable("This conversation has no triage decision to correct.",
+                            fa="این گفت‌وگو تصمیم تریاژی ندارد که اصلاح شود.")
     at = at or utcnow()
     if category is not None:
         decision.corrected_category = category
@@ -207,9 +224,11 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
              actor: User | None) -> Conversation:
     """Move every message of `source` into `target` (same customer) and close `source`."""
     if source.id == target.id:
-        raise Unprocessable("A conversation cannot be merged into itself.")
+        raise Unprocessable("A conversation cannot be merged into itself.",
+                            fa="گفت‌وگو را نمی‌توان در خودش ادغام کرد.")
     if source.workspace_id != target.workspace_id or source.contact_id != target.contact_id:
-        raise Unprocessable("Only two conversations of the same customer can be merged.")
+        raise Unprocessable("Only two conversations of the same customer can be merged.",
+                            fa="فقط دو گفت‌وگوی یک مشتری را می‌توان ادغام کرد.")
     for model in (Message, TriageDecision):
         session.execute(update(model).where(model.conversation_id == source.id)
                         .values(conversation_id=target.id))

@@ -40,11 +40,14 @@ def _load(session: Session, principal: Principal, conversation_id: int
           ) -> tuple[Conversation, User]:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.workspace_id != principal.workspace_id:
-        raise NotFound(f"There is no conversation {conversation_id} in this workspace.")
+        raise NotFound(f"There is no conversation {conversation_id} in this workspace.",
+                       fa=f"گفت‌وگوی {conversation_id} در این فضای کاری نیست.")
     actor = session.get(User, principal.user_id) if principal.user_id is not None else None
     if actor is None:
         raise Forbidden("Only a person may do this: use a token that belongs to a user, or "
-                        "log in.")
+                        "log in.",
+                        fa="این کار فقط از یک شخص برمی‌آید: توکنی که از آنِ کاربری است به کار "
+                        "ببرید، یا وارد شوید.")
     return conversation, actor
 
 
@@ -111,7 +114,8 @@ def put_assignee(conversation_id: int, data: AssignmentUpdate, request: Request,
         if assignee is not None and assignee.workspace_id != principal.workspace_id:
             assignee = None  # another brand's agent: as unknown here as a missing one
         if data.assignee_id is not None and assignee is None:
-            raise Unprocessable(f"There is no user {data.assignee_id} in this workspace.")
+            raise Unprocessable(f"There is no user {data.assignee_id} in this workspace.",
+                                fa=f"کاربر {data.assignee_id} در این فضای کاری نیست.")
         actions.do_assign(session=session, conversation=conversation, assignee=assignee,
                           actor=actor)
         session.commit()
@@ -129,7 +133,9 @@ def put_status(conversation_id: int, data: StatusUpdate, request: Request,
         conversation, actor = _load(session, principal, conversation_id)
         if data.status == "snoozed":
             if data.snoozed_until is None:
-                raise Unprocessable("Say until when to snooze: send snoozed_until.")
+                raise Unprocessable("Say until when to snooze: send snoozed_until.",
+                                    fa="بگویید تا کی به تعویق بیفتد: snoozed_until را "
+                                    "بفرستید.")
             actions.do_snooze(session=session, conversation=conversation,
                               until=data.snoozed_until, actor=actor)
         else:

@@ -66,6 +66,8 @@ class ConversationFilter:
         """Refuse unknown values with a sentence naming the allowed ones."""
         if self.q is not None and len(self.q) > MAX_QUERY_CHARS:
             raise BadRequest(f"The search is {len(self.q)} characters; the limit is "
+                             f"{MAX_QUERY_CHARS}.",
+                             fa=f"جست‌وجو {len(self.q)} نویسه است و سقف آن "
                              f"{MAX_QUERY_CHARS}.")
         allowed = {
             "status": (*CONVERSATION_STATUSES, "unresolved"),
@@ -74,7 +76,10 @@ class ConversationFilter:
         for field, values in allowed.items():
             value = getattr(self, field)
             if value is not None and value not in values:
-                raise BadRequest(f"Unknown {field} '{value[:32]}': use one of {', '.join(values)}.")
+                raise BadRequest(
+                    f"Unknown {field} '{value[:32]}': use one of {', '.join(values)}.",
+                    fa=f"{field} «{value[:32]}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                    f"{'، '.join(values)}.")
 
 
 def _filtered(query: Any, workspace_id: int, f: ConversationFilter) -> Any:
@@ -179,7 +184,9 @@ def list_conversations(
     """One page of conversations: `queue` = most urgent, then longest waiting, first."""
     filters.check()
     if order not in ORDERS:
-        raise BadRequest(f"Unknown order '{order[:20]}': use one of {', '.join(ORDERS)}.")
+        raise BadRequest(f"Unknown order '{order[:20]}': use one of {', '.join(ORDERS)}.",
+                         fa=f"ترتیب «{order[:20]}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                         f"{'، '.join(ORDERS)}.")
     c = Conversation
     if order == "queue":
         keys: tuple[Any, ...] = (c.priority_rank, c.waiting_since.asc().nulls_last(), c.id)
@@ -232,7 +239,8 @@ def get_conversation(*, session: Session, workspace_id: int, conversation_id: in
         .where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
     ).first()
     if row is None:
-        raise NotFound(f"There is no conversation {conversation_id} in this workspace.")
+        raise NotFound(f"There is no conversation {conversation_id} in this workspace.",
+                       fa=f"گفت‌وگوی {conversation_id} در این فضای کاری نیست.")
     return _conversation_read(*row)
 
 
@@ -289,6 +297,7 @@ def get_message(*, session: Session, workspace_id: int, message_id: int) -> Mess
     """One message of the workspace, or NotFound."""
     row = session.execute(_messages_query(workspace_id).where(Message.id == message_id)).first()
     if row is None:
-        raise NotFound(f"There is no message {message_id} in this workspace.")
+        raise NotFound(f"There is no message {message_id} in this workspace.",
+                       fa=f"پیام {message_id} در این فضای کاری نیست.")
     message, key, decision = row
     return message_read(message, key, decision)

@@ -108,20 +108,25 @@ def check_text(text: str, *, max_chars: int) -> None:
     if len(text) > max_chars:
         raise PayloadTooLarge(
             f"The message text is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Split it or shorten it."
+            "Split it or shorten it.",
+            fa=f"متن پیام {len(text):,} نویسه است و سقف آن {max_chars:,}؛ آن را کوتاه یا "
+            "چند پاره کنید."
         )
 
 
 def reused_id(provider_message_id: str) -> Conflict:
     return Conflict(
         f"The id '{provider_message_id[:80]}' was already used for a different message on "
-        "this channel; use a new id (or Idempotency-Key) for a new message."
-    )
+        "this channel; use a new id (or Idempotency-Key) for a new message.",
+        fa=f"شناسهٔ «{provider_message_id[:80]}» پیش‌تر برای پیام دیگری در این کانال به کار "
+        "رفته است؛ برای پیام تازه شناسه (یا Idempotency-Key) تازه بفرستید.")
 
 
 def unknown_channel(key: str) -> NotFound:
     return NotFound(f"This workspace has no active channel '{key[:64]}'; create it first "
-                    "or check the spelling.")
+                    "or check the spelling.",
+                    fa=f"این فضای کاری کانال فعالی به نام «{key[:64]}» ندارد؛ اول آن را "
+                    "بسازید یا املایش را بررسی کنید.")
 
 
 @dataclass(frozen=True)

@@ -153,4 +153,6 @@ def _unavailable(error: Exception) -> PasokhError:
     if isinstance(error, PasokhError):
         return error
     return ServiceUnavailable("The message could not be stored just now; nothing was kept. "
-                              "Retry with the same provider_message_id or Idempotency-Key.")
+                              "Retry with the same provider_message_id or Idempotency-Key.",
+                              fa="پیام همین حالا ذخیره نشد و چیزی نگه داشته نشد؛ با همان "
+                              "provider_message_id یا Idempotency-Key دوباره بفرستید.")

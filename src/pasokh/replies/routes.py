@@ -66,7 +66,8 @@ def create_template(data: TemplateWrite, request: Request, principal: Supervisor
 def _get(session: Session, principal: Principal, template_id: int) -> ReplyTemplate:
     template = session.get(ReplyTemplate, template_id)
     if template is None or template.workspace_id != principal.workspace_id:
-        raise NotFound(f"There is no template {template_id} in this workspace.")
+        raise NotFound(f"There is no template {template_id} in this workspace.",
+                       fa=f"قالب {template_id} در این فضای کاری نیست.")
     return template
 
 

@@ -52,20 +52,27 @@ def check_template(*, session: Session, workspace_id: int, name: str, locale: st
                    category: str | None, body: str, template_id: int | None = None) -> None:
     """Refuse a template that would not work: unknown values or a taken name."""
     if locale not in ("fa", "en"):
-        raise Unprocessable("A template's language is fa or en.")
+        raise Unprocessable("A template's language is fa or en.",
+                            fa="زبان قالب باید fa یا en باشد.")
     if category is not None and category not in CATEGORIES:
         raise Unprocessable(f"Unknown category '{category[:32]}': use one of "
-                            f"{', '.join(CATEGORIES)}.")
+                            f"{', '.join(CATEGORIES)}.",
+                            fa=f"دستهٔ «{category[:32]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(CATEGORIES)}.")
     unknown = sorted({m.group(1) for m in _VARIABLE.finditer(body)} - set(VARIABLES))
     if unknown:
-        raise Unprocessable(f"Unknown variable {{{{{unknown[0]}}}}}: use one of "
-                            + ", ".join("{{" + v + "}}" for v in VARIABLES) + ".")
+        known = ", ".join("{{" + v + "}}" for v in VARIABLES)
+        raise Unprocessable(f"Unknown variable {{{{{unknown[0]}}}}}: use one of {known}.",
+                            fa=f"متغیر {{{{{unknown[0]}}}}} شناخته نیست؛ یکی از این‌ها را "
+                            f"به کار ببرید: {known}.")
     taken = session.scalar(select(ReplyTemplate.id).where(
         ReplyTemplate.workspace_id == workspace_id, ReplyTemplate.name == name,
         ReplyTemplate.locale == locale))
     if taken is not None and taken != template_id:
         raise Conflict(f"A {locale} template named '{name[:60]}' already exists; pick another "
-                       "name or edit that one.")
+                       "name or edit that one.",
+                       fa=f"قالبی {locale} با نام «{name[:60]}» هست؛ نام دیگری بگذارید یا "
+                       "همان را ویرایش کنید.")
 
 
 def do_save_template(*, session: Session, workspace_id: int, author_id: int | None,
@@ -74,7 +81,8 @@ def do_save_template(*, session: Session, workspace_id: int, author_id: int | No
     """Create a template, or change `template`."""
     name, body = name.strip(), body.strip()
     if not name or not body:
-        raise Unprocessable("A template needs a name and a text.")
+        raise Unprocessable("A template needs a name and a text.",
+                            fa="قالب به نام و متن نیاز دارد.")
     check_template(session=session, workspace_id=workspace_id, name=name, locale=locale,
                    category=category, body=body, template_id=template.id if template else None)
     if template is None:

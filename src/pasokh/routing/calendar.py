@@ -21,6 +21,14 @@ IRAN_WEEK: dict[str, list[list[str]]] = {
 MAX_DAYS = 3660
 
 
+class CalendarError(ValueError):
+    """A calendar that cannot work, said in English and in Persian."""
+
+    def __init__(self, message: str, fa: str) -> None:
+        super().__init__(message)
+        self.fa = fa
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Opening hours per weekday (0=Monday) in a zone, minus holidays."""
@@ -31,7 +39,8 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         if not any(self.weekly.values()):
-            raise ValueError("a business calendar needs at least one open hour a week")
+            raise CalendarError("a business calendar needs at least one open hour a week",
+                                "تقویم کاری دست‌کم یک ساعت کاری در هفته لازم دارد")
 
 
 def _parse_time(text: str) -> time:
@@ -46,11 +55,14 @@ def parse_weekly(raw: Mapping[str, Any]) -> dict[int, tuple[tuple[time, time], .
     for key, spans in raw.items():
         weekday = int(key)
         if not 0 <= weekday <= 6:
-            raise ValueError(f"weekday {key} is not 0 (Monday) to 6 (Sunday)")
+            raise CalendarError(f"weekday {key} is not 0 (Monday) to 6 (Sunday)",
+                                f"روز هفتهٔ {key} بین 0 (دوشنبه) و 6 (یکشنبه) نیست")
         pairs = sorted((_parse_time(a), _parse_time(b)) for a, b in spans)
         for start, end in pairs:
             if start >= end:
-                raise ValueError(f"opening hours {start:%H:%M}-{end:%H:%M} end before they start")
+                raise CalendarError(
+                    f"opening hours {start:%H:%M}-{end:%H:%M} end before they start",
+                    f"ساعت کاری {start:%H:%M}-{end:%H:%M} پیش از آغازش تمام می‌شود")
         weekly[weekday] = tuple(pairs)
     return weekly
 

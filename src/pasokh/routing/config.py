@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pasokh.errors import Conflict, NotFound, Unprocessable
 from pasokh.routing.cache import DEFAULT_SLA as DEFAULT_SLA
-from pasokh.routing.calendar import IRAN_WEEK, WorkCalendar, make_calendar
+from pasokh.routing.calendar import IRAN_WEEK, CalendarError, WorkCalendar, make_calendar
 from pasokh.routing.holidays import iran_holidays
 from pasokh.routing.models import (
     HANDLINGS,
@@ -63,12 +63,18 @@ def check_calendar(*, timezone: str, weekly_hours: dict[str, Any]) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise Unprocessable(f"Unknown time zone '{timezone[:64]}'; use an IANA name such as "
-                            "Asia/Tehran.") from exc
+                            "Asia/Tehran.",
+                            fa=f"منطقهٔ زمانی «{timezone[:64]}» شناخته نیست؛ نامی از فهرست "
+                            "IANA مانند Asia/Tehran بگذارید.") from exc
     try:
         make_calendar(timezone=timezone, weekly=weekly_hours)
     except (ValueError, TypeError) as exc:
+        why_fa = exc.fa if isinstance(exc, CalendarError) else str(exc)
         raise Unprocessable(f"The weekly hours are not valid: {exc}. Use hours like "
-                            '{"5": [["08:00", "17:00"]]} keyed by weekday 0=Monday.') from exc
+                            '{"5": [["08:00", "17:00"]]} keyed by weekday 0=Monday.',
+                            fa=f"ساعت‌های هفتگی درست نیست: {why_fa}. ساعت‌ها را مانند "
+                            '{"5": [["08:00", "17:00"]]} بنویسید؛ کلید، روز هفته است '
+                            "(0 = دوشنبه).") from exc
 
 
 def do_add_holiday(*, session: Session, workspace_id: int, day: date, name: str
@@ -79,7 +85,9 @@ def do_add_holiday(*, session: Session, workspace_id: int, day: date, name: str
                                                           CalendarHoliday.day == day))
     if exists is not None:
         raise Conflict(f"{day.isoformat()} is already a holiday ({exists.name}); edit or "
-                       "delete it instead.")
+                       "delete it instead.",
+                       fa=f"{day.isoformat()} از پیش تعطیل است ({exists.name})؛ همان را "
+                       "ویرایش یا حذف کنید.")
     row = CalendarHoliday(calendar_id=cal.id, day=day, name=name[:200], kind="custom")
     session.add(row)
     session.flush()
@@ -91,7 +99,8 @@ def get_holiday(*, session: Session, workspace_id: int, holiday_id: int) -> Cale
     cal = do_ensure_calendar(session=session, workspace_id=workspace_id)
     row = session.get(CalendarHoliday, holiday_id)
     if row is None or row.calendar_id != cal.id:
-        raise NotFound(f"Holiday {holiday_id} does not exist in this workspace.")
+        raise NotFound(f"Holiday {holiday_id} does not exist in this workspace.",
+                       fa=f"تعطیلی {holiday_id} در این فضای کاری نیست.")
     return row
 
 
@@ -120,7 +129,9 @@ def do_set_policy(*, session: Session, workspace_id: int, priority: str, first: 
                   resolution: int, warn_at_percent: int) -> SlaPolicy:
     """Create or replace the SLA targets for one priority."""
     if priority not in PRIORITIES:
-        raise Unprocessable(f"Unknown priority '{priority[:20]}': use {', '.join(PRIORITIES)}.")
+        raise Unprocessable(f"Unknown priority '{priority[:20]}': use {', '.join(PRIORITIES)}.",
+                            fa=f"اولویت «{priority[:20]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(PRIORITIES)}.")
     row = session.scalar(select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id,
                                                  SlaPolicy.priority == priority))
     if row is None:
@@ -136,10 +147,14 @@ def check_rule_target(*, session: Session, workspace_id: int, team_id: int | Non
                       handling: str, priority_override: str | None) -> None:
     """The team exists in this workspace, the handling and priority are known."""
     if handling not in HANDLINGS:
-        raise Unprocessable(f"Unknown handling '{handling[:20]}': use {', '.join(HANDLINGS)}.")
+        raise Unprocessable(f"Unknown handling '{handling[:20]}': use {', '.join(HANDLINGS)}.",
+                            fa=f"شیوهٔ رسیدگی «{handling[:20]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(HANDLINGS)}.")
     if priority_override is not None and priority_override not in PRIORITIES:
         raise Unprocessable(f"Unknown priority '{priority_override[:20]}': use "
-                            f"{', '.join(PRIORITIES)}.")
+                            f"{', '.join(PRIORITIES)}.",
+                            fa=f"اولویت «{priority_override[:20]}» شناخته نیست؛ یکی از "
+                            f"این‌ها را بگذارید: {'، '.join(PRIORITIES)}.")
     if team_id is not None:
         get_team(session=session, workspace_id=workspace_id, team_id=team_id)
 
@@ -148,7 +163,8 @@ def get_rule(*, session: Session, workspace_id: int, rule_id: int) -> RoutingRul
     """One routing rule of the workspace, or NotFound."""
     rule = session.get(RoutingRule, rule_id)
     if rule is None or rule.workspace_id != workspace_id:
-        raise NotFound(f"Routing rule {rule_id} does not exist in this workspace.")
+        raise NotFound(f"Routing rule {rule_id} does not exist in this workspace.",
+                       fa=f"قاعدهٔ مسیردهی {rule_id} در این فضای کاری نیست.")
     return rule
 
 
@@ -156,14 +172,16 @@ def get_team(*, session: Session, workspace_id: int, team_id: int) -> Team:
     """One team of the workspace, or NotFound."""
     team = session.get(Team, team_id)
     if team is None or team.workspace_id != workspace_id:
-        raise NotFound(f"Team {team_id} does not exist in this workspace.")
+        raise NotFound(f"Team {team_id} does not exist in this workspace.",
+                       fa=f"تیم {team_id} در این فضای کاری نیست.")
     return team
 
 
 def do_create_team(*, session: Session, workspace_id: int, name: str) -> Team:
     """A new team with no skills (it handles anything) and no members."""
     if session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name == name)):
-        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.")
+        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.",
+                       fa=f"تیمی با نام «{name[:100]}» هست؛ نام دیگری بگذارید.")
     team = Team(workspace_id=workspace_id, name=name)
     session.add(team)
     session.flush()
@@ -190,7 +208,8 @@ def do_set_members(*, session: Session, team: Team, user_ids: list[int]) -> None
                                                       User.id.in_(user_ids))))
     missing = sorted(set(user_ids) - users)
     if missing:
-        raise Unprocessable(f"Users {missing[:5]} do not exist in this workspace.")
+        raise Unprocessable(f"Users {missing[:5]} do not exist in this workspace.",
+                            fa=f"کاربران {missing[:5]} در این فضای کاری نیستند.")
     for member in session.scalars(select(TeamMember).where(TeamMember.team_id == team.id)):
         session.delete(member)
     session.flush()
@@ -202,7 +221,8 @@ def get_profile(*, session: Session, workspace_id: int, user_id: int) -> AgentPr
     """An agent's routing profile, created (offline, default capacity) on first use."""
     user = session.get(User, user_id)
     if user is None or user.workspace_id != workspace_id:
-        raise NotFound(f"User {user_id} does not exist in this workspace.")
+        raise NotFound(f"User {user_id} does not exist in this workspace.",
+                       fa=f"کاربر {user_id} در این فضای کاری نیست.")
     profile = session.get(AgentProfile, user_id)
     if profile is None:
         profile = AgentProfile(user_id=user_id, workspace_id=workspace_id, skills=[],
@@ -264,7 +284,8 @@ def do_rename_team(*, session: Session, team: Team, name: str) -> None:
     clash = session.scalar(select(Team.id).where(Team.workspace_id == team.workspace_id,
                                                  Team.name == name, Team.id != team.id))
     if clash is not None:
-        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.")
+        raise Conflict(f"A team named '{name[:100]}' already exists; pick another name.",
+                       fa=f"تیمی با نام «{name[:100]}» هست؛ نام دیگری بگذارید.")
     team.name = name
     session.flush()
 

@@ -37,7 +37,8 @@ Staff = Annotated[Principal, Depends(require("admin", "supervisor", "agent"))]
 def _conversation(session: Session, principal: Principal, conversation_id: int) -> Conversation:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.workspace_id != principal.workspace_id:
-        raise NotFound(f"Conversation {conversation_id} does not exist in this workspace.")
+        raise NotFound(f"Conversation {conversation_id} does not exist in this workspace.",
+                       fa=f"گفت‌وگوی {conversation_id} در این فضای کاری نیست.")
     return conversation
 
 
@@ -142,7 +143,8 @@ def set_presence(user_id: int, data: s.PresenceUpdate, request: Request, princip
                  ) -> s.PresenceResult:
     """Go online, away or offline; leaving hands unanswered conversations back."""
     if principal.role == "agent" and principal.user_id != user_id:
-        raise Forbidden("Agents may change only their own presence.")
+        raise Forbidden("Agents may change only their own presence.",
+                        fa="کارشناس فقط وضعیت حضور خودش را می‌تواند تغییر دهد.")
     with request.app.state.db.write() as session:
         profile = config.get_profile(session=session, workspace_id=principal.workspace_id,
                                      user_id=user_id)
@@ -159,7 +161,8 @@ def override_assignment(conversation_id: int, data: s.OverrideCreate, request: R
                         principal: Editor) -> s.DecisionRead:
     """A supervisor assigns a conversation by hand (or returns it to the queue)."""
     if principal.user_id is None:
-        raise Forbidden("An override needs a token that belongs to a person.")
+        raise Forbidden("An override needs a token that belongs to a person.",
+                        fa="برای تغییر دستی واگذاری، توکن باید از آنِ یک شخص باشد.")
     with request.app.state.db.write() as session:
         conversation = _conversation(session, principal, conversation_id)
         if data.agent_id is not None:
@@ -194,7 +197,8 @@ def get_clock(conversation_id: int, request: Request, principal: Reader) -> s.Cl
         conversation = _conversation(session, principal, conversation_id)
         row = session.get(ConversationRouting, conversation_id)
         if row is None:
-            raise NotFound(f"Conversation {conversation_id} has not been routed yet.")
+            raise NotFound(f"Conversation {conversation_id} has not been routed yet.",
+                           fa=f"گفت‌وگوی {conversation_id} هنوز مسیردهی نشده است.")
         return s.ClockRead(
             conversation_id=conversation_id, priority=conversation.priority,
             rule_id=row.rule_id, handling=row.handling, tags=row.tags, reasons=row.reasons,

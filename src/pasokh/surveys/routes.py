@@ -28,9 +28,13 @@ def list_surveys(request: Request, principal: Reader,
                  limit: int = 50) -> SurveyPage:
     """The latest surveys of the workspace, newest first."""
     if status is not None and status not in SURVEY_STATUSES:
-        raise BadRequest(f"Unknown status '{status}': use one of {', '.join(SURVEY_STATUSES)}.")
+        raise BadRequest(f"Unknown status '{status}': use one of {', '.join(SURVEY_STATUSES)}.",
+                         fa=f"وضعیت «{status}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                         f"{'، '.join(SURVEY_STATUSES)}.")
     if kind is not None and kind not in SURVEY_KINDS:
-        raise BadRequest(f"Unknown kind '{kind}': use one of {', '.join(SURVEY_KINDS)}.")
+        raise BadRequest(f"Unknown kind '{kind}': use one of {', '.join(SURVEY_KINDS)}.",
+                         fa=f"نوع «{kind}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                         f"{'، '.join(SURVEY_KINDS)}.")
     stmt = select(Survey).where(Survey.workspace_id == principal.workspace_id)
     if status is not None:
         stmt = stmt.where(Survey.status == status)

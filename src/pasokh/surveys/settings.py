@@ -33,4 +33,5 @@ def check_survey_settings(workspace_settings: dict[str, Any]) -> SurveySettings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadRequest(f"Survey settings: {where}: {first['msg']}.") from exc
+        raise BadRequest(f"Survey settings: {where}: {first['msg']}.",
+                         fa=f"تنظیمات نظرسنجی: {where}: {first['msg']}.") from exc

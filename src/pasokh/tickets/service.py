@@ -49,7 +49,8 @@ def get_ticket(*, session: Session, workspace_id: int, ticket_id: int) -> Ticket
     """One ticket of the workspace, or NotFound."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.workspace_id != workspace_id:
-        raise NotFound(f"Ticket {ticket_id} does not exist in this workspace.")
+        raise NotFound(f"Ticket {ticket_id} does not exist in this workspace.",
+                       fa=f"تیکت {ticket_id} در این فضای کاری نیست.")
     return ticket
 
 
@@ -57,11 +58,13 @@ def find_by_reference(*, session: Session, workspace_id: int, ref: str) -> Ticke
     """The ticket a customer quotes as '#1042' or '1042' (Persian digits too)."""
     digits = ref.strip().lstrip("#").translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
     if not digits.isdigit():
-        raise Unprocessable(f"'{ref[:20]}' is not a ticket reference; it looks like #1042.")
+        raise Unprocessable(f"'{ref[:20]}' is not a ticket reference; it looks like #1042.",
+                            fa=f"«{ref[:20]}» شمارهٔ تیکت نیست؛ شمارهٔ تیکت مانند #1042 است.")
     ticket = session.scalar(select(Ticket).where(Ticket.workspace_id == workspace_id,
                                                  Ticket.number == int(digits)))
     if ticket is None:
-        raise NotFound(f"No ticket #{digits} in this workspace.")
+        raise NotFound(f"No ticket #{digits} in this workspace.",
+                       fa=f"تیکت #{digits} در این فضای کاری نیست.")
     return ticket
 
 
@@ -92,7 +95,8 @@ def do_open_ticket(*, session: Session, workspace_id: int, subject: str,
         except IntegrityError:
             continue
     else:  # pragma: no cover
-        raise Unprocessable("Could not allocate a ticket number; try again.")
+        raise Unprocessable("Could not allocate a ticket number; try again.",
+                            fa="شمارهٔ تیکت گرفته نشد؛ دوباره امتحان کنید.")
     for conversation_id in conversation_ids:
         do_link(session=session, ticket=ticket, conversation_id=conversation_id)
     do_audit(session=session, workspace_id=workspace_id, action="ticket.opened",
@@ -105,7 +109,8 @@ def do_link(*, session: Session, ticket: Ticket, conversation_id: int) -> None:
     """Gather one more conversation under the ticket (no-op when already linked)."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.workspace_id != ticket.workspace_id:
-        raise NotFound(f"Conversation {conversation_id} does not exist in this workspace.")
+        raise NotFound(f"Conversation {conversation_id} does not exist in this workspace.",
+                       fa=f"گفت‌وگوی {conversation_id} در این فضای کاری نیست.")
     if session.get(TicketConversation, (ticket.id, conversation_id)) is None:
         session.add(TicketConversation(ticket_id=ticket.id, conversation_id=conversation_id))
         session.flush()
@@ -132,10 +137,14 @@ def do_set_ticket_status(*, session: Session, ticket: Ticket, status: str, actor
     """Move a ticket along open → pending/on_hold → solved → closed."""
     if status not in TICKET_STATUSES:
         raise Unprocessable(f"Unknown ticket status '{status[:20]}': use "
-                            f"{', '.join(TICKET_STATUSES)}.")
+                            f"{', '.join(TICKET_STATUSES)}.",
+                            fa=f"وضعیت تیکت «{status[:20]}» شناخته نیست؛ یکی از این‌ها را "
+                            f"بگذارید: {'، '.join(TICKET_STATUSES)}.")
     if status != ticket.status and status not in TRANSITIONS[ticket.status]:
         raise Unprocessable(f"A {ticket.status} ticket cannot become {status}; a closed ticket "
-                            "stays closed, open a new one instead.")
+                            "stays closed, open a new one instead.",
+                            fa=f"تیکتِ {ticket.status} نمی‌تواند {status} شود؛ تیکت بسته، "
+                            "بسته می‌ماند؛ به جای آن تیکت تازه‌ای باز کنید.")
     ticket.status = status
     ticket.solved_at = (at or utcnow()) if status in ("solved", "closed") else None
     do_audit(session=session, workspace_id=ticket.workspace_id, action=f"ticket.{status}",

@@ -26,14 +26,18 @@ def do_create_user(
     """Create a user in `workspace`; Conflict if the e-mail is taken there."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
+        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.",
+                            fa=f"نقش «{role}» شناخته نیست؛ یکی از این‌ها را انتخاب کنید: "
+                            f"{'، '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD:
-        raise Unprocessable(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+        raise Unprocessable(f"The password is too short: use at least {MIN_PASSWORD} characters.",
+                            fa=f"گذرواژه کوتاه است: دست‌کم {MIN_PASSWORD} نویسه بگذارید.")
     exists = session.scalar(
         select(User.id).where(User.workspace_id == workspace.id, User.email == email)
     )
     if exists is not None:
-        raise Conflict(f"A user with e-mail {email} already exists in this workspace.")
+        raise Conflict(f"A user with e-mail {email} already exists in this workspace.",
+                       fa=f"کاربری با ایمیل {email} در این فضای کاری هست.")
     user = User(workspace_id=workspace.id, email=email, name=name.strip() or email,
                 password_hash=hash_password(password), role=role,
                 locale=locale or workspace.default_locale)
@@ -62,7 +66,8 @@ def check_login(*, session: Session, workspace: Workspace, email: str, password:
                            User.email == email.strip().lower())
     )
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        raise Unauthorized("The e-mail or the password is wrong.")
+        raise Unauthorized("The e-mail or the password is wrong.",
+                           fa="ایمیل یا گذرواژه درست نیست.")
     return user
 
 
@@ -82,10 +87,11 @@ def get_session_user(*, session: Session, secret: str) -> tuple[User, UserSessio
     """The user behind a session cookie, or Unauthorized when unknown or expired."""
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(secret)))
     if row is None or row.expires_at <= utcnow():
-        raise Unauthorized("Your session has expired; please log in again.")
+        raise Unauthorized("Your session has expired; please log in again.",
+                           fa="نشست شما تمام شده است؛ دوباره وارد شوید.")
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("Your account is disabled.")
+        raise Unauthorized("Your account is disabled.", fa="حساب شما غیرفعال است.")
     return user, row
 
 
@@ -98,7 +104,8 @@ def get_user(*, session: Session, workspace_id: int, user_id: int) -> User:
     """One person of the workspace, or NotFound."""
     user = session.get(User, user_id)
     if user is None or user.workspace_id != workspace_id:
-        raise NotFound(f"User {user_id} does not exist in this workspace.")
+        raise NotFound(f"User {user_id} does not exist in this workspace.",
+                       fa=f"کاربر {user_id} در این فضای کاری نیست.")
     return user
 
 
@@ -109,14 +116,19 @@ def _check_not_last_admin(session: Session, user: User, doing: str) -> None:
         User.workspace_id == user.workspace_id, User.role == "admin",
         User.is_active.is_(True), User.id != user.id))
     if not others:
+        doing_fa = {"deactivated": "غیرفعال کرد", "demoted": "از مدیری برداشت"}.get(doing, doing)
         raise Conflict(f"{user.name} is the last active admin and cannot be {doing}; make "
-                       "someone else an admin first.")
+                       "someone else an admin first.",
+                       fa=f"{user.name} آخرین مدیر فعال است و نمی‌توان او را {doing_fa}؛ "
+                       "اول کس دیگری را مدیر کنید.")
 
 
 def do_set_role(*, session: Session, user: User, role: str, actor_user_id: int | None) -> None:
     """Give `user` another role; the workspace always keeps one active admin."""
     if role not in ROLES:
-        raise Unprocessable(f"Unknown role '{role[:20]}': choose one of {', '.join(ROLES)}.")
+        raise Unprocessable(f"Unknown role '{role[:20]}': choose one of {', '.join(ROLES)}.",
+                            fa=f"نقش «{role[:20]}» شناخته نیست؛ یکی از این‌ها را انتخاب کنید: "
+                            f"{'، '.join(ROLES)}.")
     if role == user.role:
         return
     if role != "admin":
@@ -135,7 +147,8 @@ def do_set_active(*, session: Session, user: User, active: bool,
         return
     if not active:
         if user.id == actor_user_id:
-            raise Conflict("You cannot deactivate yourself; ask another admin.")
+            raise Conflict("You cannot deactivate yourself; ask another admin.",
+                           fa="نمی‌توانید خودتان را غیرفعال کنید؛ از مدیر دیگری بخواهید.")
         _check_not_last_admin(session, user, "deactivated")
         session.execute(delete(UserSession).where(UserSession.user_id == user.id))
         session.execute(update(ApiToken).where(ApiToken.user_id == user.id,

@@ -54,7 +54,9 @@ async def post_message(
     except TimeoutError as error:
         raise ServiceUnavailable(
             "Storing the message is taking too long; retry with the same "
-            "provider_message_id or Idempotency-Key (a retry is never stored twice)."
+            "provider_message_id or Idempotency-Key (a retry is never stored twice).",
+            fa="ذخیرهٔ پیام بیش از حد طول کشید؛ با همان provider_message_id یا "
+            "Idempotency-Key دوباره بفرستید (پیام تکراری دو بار ذخیره نمی‌شود)."
         ) from error
     if isinstance(result, PasokhError):
         raise result
@@ -112,13 +114,15 @@ def list_conversations(
     assignee_id, unassigned = None, False
     if assignee == "me":
         if principal.user_id is None:
-            raise BadRequest("assignee=me needs a token that belongs to a user.")
+            raise BadRequest("assignee=me needs a token that belongs to a user.",
+                             fa="assignee=me به توکنی نیاز دارد که از آنِ یک کاربر باشد.")
         assignee_id = principal.user_id
     elif assignee == "none":
         unassigned = True
     elif assignee is not None:
         if not assignee.isdigit():
-            raise BadRequest("assignee must be a user id, 'me' or 'none'.")
+            raise BadRequest("assignee must be a user id, 'me' or 'none'.",
+                             fa="assignee باید شناسهٔ کاربر، 'me' یا 'none' باشد.")
         assignee_id = int(assignee)
     filters = inbox.ConversationFilter(
         status=None if status == "all" else status, channel=channel, priority=priority,

@@ -72,15 +72,19 @@ def authenticate(request: Request) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         principal = _from_cookie(request, cookie)
+        # A person in the browser reads errors in the language they chose for the pages.
+        request.state.page_locale = principal.locale
         # A cookie rides along on cross-site requests; a header cannot be forged there.
         if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
             from pasokh.security import same
 
             sent = request.headers.get(CSRF_HEADER, "")
             if not sent or not principal.csrf_token or not same(sent, principal.csrf_token):
-                raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie session.")
+                raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie session.",
+                                fa="سرایند X-CSRF-Token برای نشست کوکی نیست یا درست نیست.")
         return principal
-    raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.",
+                       fa="احراز هویت لازم است: 'Authorization: Bearer <token>' را بفرستید.")
 
 
 def _bearer(request: Request) -> str | None:
@@ -89,7 +93,9 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized("Use 'Authorization: Bearer <token>' with a Pasokh API token.")
+        raise Unauthorized("Use 'Authorization: Bearer <token>' with a Pasokh API token.",
+                           fa="'Authorization: Bearer <token>' را با یک توکن API پاسخ "
+                           "بفرستید.")
     return secret.strip()
 
 
@@ -97,8 +103,9 @@ def _admit(principal: Principal, allowed: frozenset[str]) -> Principal:
     if principal.role not in allowed:
         raise Forbidden(
             f"Your role ({principal.role}) may not do this; it needs one of: "
-            f"{', '.join(sorted(allowed))}."
-        )
+            f"{', '.join(sorted(allowed))}.",
+            fa=f"نقش شما ({principal.role}) اجازهٔ این کار را ندارد؛ یکی از این نقش‌ها "
+            f"لازم است: {'، '.join(sorted(allowed))}.")
     return principal
 
 

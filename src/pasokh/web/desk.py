@@ -33,7 +33,8 @@ PAGE_SIZE = 50
 def _person(request: Request) -> Principal:
     principal = authenticate(request)
     if principal.user_id is None:
-        raise Forbidden("Pages are for people; log in with your e-mail and password.")
+        raise Forbidden("Pages are for people; log in with your e-mail and password.",
+                        fa="صفحه‌ها برای اشخاص است؛ با ایمیل و گذرواژهٔ خود وارد شوید.")
     return principal
 
 
@@ -52,7 +53,9 @@ def inbox_page(
     principal = _person(request)
     assert principal.user_id is not None
     if view not in desk.VIEWS:
-        raise BadRequest(f"Unknown view '{view[:20]}': use one of {', '.join(desk.VIEWS)}.")
+        raise BadRequest(f"Unknown view '{view[:20]}': use one of {', '.join(desk.VIEWS)}.",
+                         fa=f"نمای «{view[:20]}» شناخته نیست؛ یکی از این‌ها را بگذارید: "
+                         f"{'، '.join(desk.VIEWS)}.")
     chosen = {"status": _blank(status), "channel": _blank(channel),
               "category": _blank(category), "sentiment": _blank(sentiment),
               "priority": _blank(priority), "language": _blank(language), "q": _blank(q),
@@ -153,13 +156,14 @@ def set_locale(request: Request, csrf: Annotated[str, Form(max_length=128)],
     """Switch the person's language (fa: right-to-left, Jalali; en: left-to-right)."""
     principal = _person(request)
     if not principal.csrf_token or not same(principal.csrf_token, csrf):
-        raise Forbidden("The form expired; reload the page and try again.")
+        raise Forbidden("The form expired; reload the page and try again.",
+                        fa="فرم کهنه شده است؛ صفحه را دوباره بارگذاری کنید و باز امتحان کنید.")
     if locale not in ("fa", "en"):
-        raise BadRequest("Choose the language fa or en.")
+        raise BadRequest("Choose the language fa or en.", fa="زبان fa یا en را انتخاب کنید.")
     with request.app.state.db.write() as session:
         user = session.get(User, principal.user_id)
         if user is None:
-            raise NotFound("Your account no longer exists.")
+            raise NotFound("Your account no longer exists.", fa="حساب شما دیگر وجود ندارد.")
         user.locale = locale
         session.commit()
     # Only a path on this site: never an open redirect.

@@ -15,17 +15,31 @@ from pasokh.errors import Forbidden, NotFound, PasokhError, Unauthorized
 log = logging.getLogger("pasokh.web")
 
 
-def _sentence(error: dict[str, Any]) -> str:
+def _sentence(error: dict[str, Any], locale: str = "en") -> str:
     location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
     kind = error.get("type", "")
+    fa = locale == "fa"
     if kind == "json_invalid":
-        return "The request body is not valid JSON: " + str(error.get("ctx", {}).get("error", ""))
+        why = str(error.get("ctx", {}).get("error", ""))
+        return ("بدنهٔ درخواست JSON درستی نیست: " if fa else
+                "The request body is not valid JSON: ") + why
     if kind == "missing":
-        return f"The field '{location}' is required."
+        return f"فیلد «{location}» لازم است." if fa else f"The field '{location}' is required."
     if kind == "extra_forbidden":
-        return f"The field '{location}' is not part of this API."
+        return (f"فیلد «{location}» جزو این API نیست." if fa else
+                f"The field '{location}' is not part of this API.")
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     return f"'{location}': {message}." if location else f"{message}."
+
+
+def request_locale(request: Request) -> str:
+    """The reader's language: the page's when a person is on one, else what the client
+    asks for with Accept-Language (fa or en; English when it does not say)."""
+    page = getattr(request.state, "page_locale", None)
+    if page in ("fa", "en"):
+        return str(page)
+    first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
+    return "fa" if first.startswith("fa") else "en"
 
 
 def _wants_html(request: Request) -> bool:
@@ -39,7 +53,8 @@ def _error_page(request: Request, exc: PasokhError) -> Response:
 
     locale = getattr(request.state, "page_locale", "fa")
     return templates.TemplateResponse(
-        request, "error.html", _context(request, locale, message=exc.message, code=exc.code),
+        request, "error.html",
+        _context(request, locale, message=exc.sentence(locale), code=exc.code),
         status_code=exc.status_code)
 
 
@@ -53,7 +68,8 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, (Forbidden, NotFound)) and _wants_html(request):
             return _error_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+        return JSONResponse(exc.as_dict(request_locale(request)), status_code=exc.status_code,
+                            headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -61,7 +77,7 @@ def install(app: FastAPI) -> None:
         json_error = any(e.get("type") == "json_invalid" for e in errors)
         body = {
             "code": "E400" if json_error else "E422",
-            "detail": " ".join(_sentence(e) for e in errors[:5]),
+            "detail": " ".join(_sentence(e, request_locale(request)) for e in errors[:5]),
             "errors": [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
                        for e in errors[:20]],
         }

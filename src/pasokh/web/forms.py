@@ -87,9 +87,9 @@ def done(path: str, what: str = "saved") -> Response:
 def problem(exc: Exception, locale: str) -> str:
     """The sentence to show above a form for an error raised while saving it."""
     if isinstance(exc, ValidationError):
-        return " ".join(_sentence(dict(e)) for e in exc.errors()[:3])
+        return " ".join(_sentence(dict(e), locale) for e in exc.errors()[:3])
     if isinstance(exc, PasokhError):
-        return exc.message
+        return exc.sentence(locale)
     return str(exc)
 
 

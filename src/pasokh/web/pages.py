@@ -86,7 +86,9 @@ def login(
     """Check the credentials and open a session (a fresh cookie, never the old one)."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same(expected, csrf):
-        raise Forbidden("The login form expired; reload the page and try again.")
+        raise Forbidden("The login form expired; reload the page and try again.",
+                        fa="فرم ورود کهنه شده است؛ صفحه را دوباره بارگذاری کنید و باز "
+                        "امتحان کنید.")
     settings = request.app.state.settings
     try:
         with request.app.state.db.write() as session:
@@ -108,7 +110,8 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
     principal = authenticate(request)
     if not principal.csrf_token or not same(principal.csrf_token, csrf):
-        raise Forbidden("The form expired; reload the page and try again.")
+        raise Forbidden("The form expired; reload the page and try again.",
+                        fa="فرم کهنه شده است؛ صفحه را دوباره بارگذاری کنید و باز امتحان کنید.")
     with request.app.state.db.write() as session:
         do_close_session(session=session, secret=request.cookies.get(SESSION_COOKIE, ""))
         session.commit()

@@ -24,8 +24,9 @@ def check_slug(slug: str) -> str:
     """Validate a workspace or channel slug: lower-case letters, digits and dashes."""
     if not _SLUG.match(slug):
         raise Unprocessable(
-            f"'{slug[:64]}' is not a valid slug: use 2–63 lower-case letters, digits and dashes."
-        )
+            f"'{slug[:64]}' is not a valid slug: use 2–63 lower-case letters, digits and dashes.",
+            fa=f"«{slug[:64]}» شناسهٔ درستی نیست: ۲ تا ۶۳ حرف کوچک لاتین، رقم و خط تیره "
+            "به کار ببرید.")
     return slug
 
 
@@ -33,7 +34,7 @@ def get_workspace(*, session: Session, slug: str) -> Workspace:
     """The workspace called `slug`, or NotFound."""
     workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
     if workspace is None:
-        raise NotFound(f"There is no workspace '{slug}'.")
+        raise NotFound(f"There is no workspace '{slug}'.", fa=f"فضای کاری «{slug}» نیست.")
     return workspace
 
 
@@ -44,9 +45,11 @@ def do_create_workspace(
     """Create a workspace; Conflict if the slug is taken."""
     check_slug(slug)
     if default_locale not in ("fa", "en"):
-        raise Unprocessable("The default locale must be 'fa' or 'en'.")
+        raise Unprocessable("The default locale must be 'fa' or 'en'.",
+                            fa="زبان پیش‌فرض باید 'fa' یا 'en' باشد.")
     if session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
-        raise Conflict(f"A workspace called '{slug}' already exists.")
+        raise Conflict(f"A workspace called '{slug}' already exists.",
+                       fa=f"فضای کاری «{slug}» از پیش هست.")
     workspace = Workspace(slug=slug, name=name, default_locale=default_locale, timezone=timezone)
     session.add(workspace)
     session.flush()
@@ -67,7 +70,9 @@ def do_create_token(
 ) -> IssuedToken:
     """Issue an API token for `workspace` with `role`; the secret is returned once."""
     if role not in TOKEN_ROLES:
-        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(TOKEN_ROLES)}.")
+        raise Unprocessable(f"Unknown role '{role}': choose one of {', '.join(TOKEN_ROLES)}.",
+                            fa=f"نقش «{role}» شناخته نیست؛ یکی از این‌ها را انتخاب کنید: "
+                            f"{'، '.join(TOKEN_ROLES)}.")
     secret = new_token(TOKEN_PREFIX)
     token = ApiToken(workspace_id=workspace.id, name=name, role=role, user_id=user_id,
                      token_hash=token_hash(secret), prefix=secret[:10])
@@ -86,7 +91,8 @@ def check_token(*, session: Session, secret: str) -> ApiToken:
     """The live token whose secret is `secret`, or Unauthorized."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
     if token is None or token.revoked_at is not None:
-        raise Unauthorized("The API token is not valid (unknown or revoked).")
+        raise Unauthorized("The API token is not valid (unknown or revoked).",
+                           fa="توکن API معتبر نیست (ناشناخته یا باطل‌شده).")
     return token
 
 
@@ -110,9 +116,10 @@ def do_update_workspace(*, session: Session, workspace: Workspace, name: str,
     the owning domain; other sections are kept.
     """
     if default_locale not in ("fa", "en"):
-        raise Unprocessable("The default locale must be 'fa' or 'en'.")
+        raise Unprocessable("The default locale must be 'fa' or 'en'.",
+                            fa="زبان پیش‌فرض باید 'fa' یا 'en' باشد.")
     if not name.strip():
-        raise Unprocessable("The workspace needs a name.")
+        raise Unprocessable("The workspace needs a name.", fa="فضای کاری به نام نیاز دارد.")
     workspace.name, workspace.default_locale = name.strip(), default_locale
     # A new dict, so the JSON column sees the change.
     workspace.settings = {**(workspace.settings or {}), **settings}
