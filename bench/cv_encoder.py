@@ -49,7 +49,9 @@ from pasokh.triage.training import (  # noqa: E402
     stratified_folds,
 )
 
-SNAPPFOOD = "/work/shared/datasets/fa_snappfood_sentiment/normalized.jsonl"
+# The shared datasets live beside the project checkout (../shared), for measuring only.
+SNAPPFOOD = str(Path(__file__).resolve().parents[2] / "shared" / "datasets"
+                / "fa_snappfood_sentiment" / "normalized.jsonl")
 BATCH = 16
 
 
