@@ -35,6 +35,7 @@ from pasokh.triage.features import (
     token_features,
     word_grams,
 )
+from pasokh.triage.priority_cues import priority_features
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 FORMAT = "pasokh-triage-model"
@@ -160,6 +161,8 @@ class FeatureSpace:
             extra.update(filter(None, map(get, edge_features(tokens, config))))
         if config.lexicon:
             extra.update(filter(None, map(get, lexicon_features(tokens))))
+        if config.priority_cues:
+            extra.update(filter(None, map(get, priority_features(tokens))))
         rows.extend(expanded[i] for i in extra)
         return rows
 
