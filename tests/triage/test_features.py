@@ -17,7 +17,8 @@ from pasokh.triage.features import (
     latin_stem,
 )
 from pasokh.triage.normalise import normalise
-from pasokh.triage.priority_cues import priority_features
+from pasokh.triage.priority_cues import CUES, found_cues, priority_features
+from pasokh.triage.rules import PhraseMatcher, PhraseRule
 from pasokh.triage.training import fit
 
 from .conftest import SMALL
@@ -103,3 +104,20 @@ def test_only_the_priority_head_uses_the_priority_group(
         tokens = normalise(text).split()
         reference = space.decision(extract(tokens, SMALL.features))
         assert np.allclose(space.fast_decision(tokens, SMALL.features), reference, atol=1e-4)
+
+
+def test_cue_matcher_finds_what_the_rules_matcher_finds(
+    train_rows: list[dict[str, Any]],
+) -> None:
+    reference = PhraseMatcher(
+        [PhraseRule(id=c, reason=c, level="normal", phrases=p) for c, p in CUES.items()]
+    )
+    texts = [r["text"] for r in train_rows] + [
+        "pool kam shod vali sefaresh sabt nashod",  # Finglish, by spelling key
+        "پولمو دیروز از حسابم گرفتن و هنوز هیچی",  # a gap phrase: «پول* ... گرفت*»
+        "they took my card details and <amount>",
+    ]
+    for text in texts:
+        tokens = normalise(text).split()
+        expected = sorted(hit.rule.id for hit in reference.find(" ".join(tokens)))
+        assert list(found_cues(tokens)) == expected, text

@@ -17,9 +17,10 @@ group is ``p:`` (``features.GROUP_PRIORITY``); only the heads listed in
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, product
+from typing import Any
 
-from pasokh.triage.rules import PhraseMatcher, PhraseRule
+from pasokh.triage.rules import _GAP, GAP_WORDS, _phrase_tokens, latin_key
 
 # cue id → phrases per language (normalised spelling; see rules.py for the syntax)
 CUES: dict[str, dict[str, list[str]]] = {
@@ -307,19 +308,136 @@ CUES: dict[str, dict[str, list[str]]] = {
 }
 
 
+class CueMatcher:
+    """The cues of a message, found by one scan of its tokens.
+
+    Same matching as a ``rules.PhraseMatcher`` holding every cue phrase (``word*`` prefix,
+    ``a|b`` alternatives, ``...`` a gap of up to ``rules.GAP_WORDS`` words; Finglish
+    phrases by the rules' spelling key on the Latin words; a test checks the two agree),
+    but cheaper for many short phrases: each distinct token's one-word cues and the
+    phrases it can start are looked up once and cached, and only those phrases are
+    checked against the words that follow.
+    """
+
+    def __init__(self, cues: dict[str, dict[str, list[str]]]) -> None:
+        self.ids = list(cues)
+        # [native, Finglish]: first word (exact or prefix) -> phrases as (words, cue), where
+        # words are (word, prefix?, gap before?) from the second word on
+        self.exact: tuple[dict[str, list[_Phrase]], ...] = ({}, {})
+        self.prefix: tuple[dict[str, list[_Phrase]], ...] = ({}, {})
+        for i, phrases in enumerate(cues.values()):
+            for lang, items in phrases.items():
+                latin = int(lang == "fa-latn")
+                for phrase in items:
+                    for first, first_prefix, rest in _expand(phrase, finglish=bool(latin)):
+                        table = self.prefix if first_prefix else self.exact
+                        table[latin].setdefault(first, []).append((rest, i))
+        self.prefix_lengths = tuple(sorted({len(w) for w in t}) for t in self.prefix)
+        self._cache: tuple[dict[str, list[_Phrase]], ...] = ({}, {})
+
+    def _starting(self, token: str, latin: int) -> list[_Phrase]:
+        """The phrases a token can start (Finglish: by its spelling key), cached by token."""
+        cache = self._cache[latin]
+        found = cache.get(token)
+        if found is None:
+            if len(cache) >= 100_000:
+                cache.clear()  # bounded; frequent tokens come straight back
+            word = latin_key(token) if latin else token
+            found = list(self.exact[latin].get(word, ()))
+            table = self.prefix[latin]
+            for n in self.prefix_lengths[latin]:
+                if n > len(word):
+                    break
+                found.extend(table.get(word[:n], ()))
+            cache[token] = found
+        return found
+
+    def _scan(self, tokens: list[str], latin: int, found: set[int]) -> None:
+        cache = self._cache[latin]
+        words: list[str] | None = None
+        for i, token in enumerate(tokens):
+            phrases = cache.get(token)
+            if phrases is None:
+                phrases = self._starting(token, latin)
+            for rest, cue in phrases:
+                if cue in found:
+                    continue
+                if rest and words is None:
+                    words = [latin_key(t) for t in tokens] if latin else tokens
+                if not rest or (words is not None and _follows(words, i + 1, rest)):
+                    found.add(cue)
+
+    def find(self, tokens: list[str]) -> tuple[str, ...]:
+        """Return the ids of the cues present in a normalised token list, sorted."""
+        found: set[int] = set()
+        self._scan(tokens, 0, found)
+        latin = [t for t in tokens if t.isascii() and t.isalpha()]
+        if latin:
+            self._scan(latin, 1, found)
+        return tuple(sorted(self.ids[i] for i in found))
+
+
+# a phrase after its first word: ((word, prefix?, gap before?), ...), and its cue's index
+_Phrase = tuple[tuple[tuple[str, bool, bool], ...], int]
+
+
+def _expand(phrase: str, *, finglish: bool) -> list[tuple[str, bool, tuple[Any, ...]]]:
+    """Return (first word, prefix?, rest) for each spelling of a phrase (a|b expanded)."""
+    slots: list[tuple[list[str], bool, bool]] = []  # (alternatives, prefix?, gap before?)
+    gap = join_next = False
+    for tok in _phrase_tokens(phrase, finglish=finglish):
+        if tok == _GAP:
+            gap = True
+        elif tok == "*" and slots:
+            slots[-1] = (slots[-1][0], True, slots[-1][2])
+        elif tok == "|" and slots:
+            join_next = True
+        elif join_next:
+            slots[-1][0].append(tok)
+            join_next = False
+        else:
+            slots.append(([tok], False, gap and bool(slots)))
+            gap = False
+    out = []
+    for combo in product(*(alts for alts, _, _ in slots)):
+        rest = tuple((w, p, g) for w, (_, p, g) in zip(combo[1:], slots[1:], strict=True))
+        out.append((combo[0], slots[0][1], rest))
+    return out
+
+
+def _follows(words: list[str], start: int, rest: tuple[tuple[str, bool, bool], ...]) -> bool:
+    """True if the words from `start` on match `rest` (with gaps of up to GAP_WORDS words)."""
+    word, prefix, gap = rest[0]
+    last = min(len(words), start + GAP_WORDS + 1) if gap else min(len(words), start + 1)
+    for j in range(start, last):
+        w = words[j]
+        if (w == word or (prefix and w.startswith(word))) and (
+            len(rest) == 1 or _follows(words, j + 1, rest[1:])
+        ):
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
-def cue_matcher() -> PhraseMatcher:
-    """Return the matcher of every cue (one PhraseRule per cue, in CUES order)."""
-    return PhraseMatcher(
-        [PhraseRule(id=cue, reason=cue, level="normal", phrases=p) for cue, p in CUES.items()]
-    )
+def cue_matcher() -> CueMatcher:
+    """Return the matcher of every cue in CUES."""
+    return CueMatcher(CUES)
+
+
+def found_cues(tokens: list[str]) -> tuple[str, ...]:
+    """Return the cues present in a normalised token list, sorted."""
+    if not tokens:
+        return ()
+    return cue_matcher().find(tokens)
+
+
+def cue_features(found: tuple[str, ...]) -> list[str]:
+    """Return the ``p:`` features of a set of cues: each cue and each pair of cues."""
+    feats = ["p:" + c for c in found]
+    feats.extend(f"p:{a}+{b}" for a, b in combinations(found, 2))
+    return feats
 
 
 def priority_features(tokens: list[str]) -> list[str]:
     """Return the ``p:`` features of a normalised token list: each cue and each pair of cues."""
-    if not tokens:
-        return []
-    found = sorted(hit.rule.id for hit in cue_matcher().find(" ".join(tokens)))
-    feats = ["p:" + c for c in found]
-    feats.extend(f"p:{a}+{b}" for a, b in combinations(found, 2))
-    return feats
+    return cue_features(found_cues(tokens))
