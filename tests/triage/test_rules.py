@@ -46,7 +46,7 @@ def test_default_rules_load_and_validate() -> None:
         ("پول رو زدم ولی بسته اینترنت فعال نشد", "money_taken_no_order"),
         ("I paid and the app shows no order", "money_taken_no_order"),
         ("یه برداشت ناشناس از حسابم شده", "unauthorised_transaction"),
-        ("I never agreed to this renewal and you charged me", "unauthorised_transaction"),
+        ("they opened a second line in my name without my consent", "unauthorised_transaction"),
         ("تو غذا خرده شیشه بود", "health_harm"),
         ("the pasta made me sick all night", "health_harm"),
         ("we're still on the plane after 3 hours", "stranded"),

@@ -13,6 +13,12 @@ norms are exactly those of v3): a light stem of every Latin word (``x:~order`` f
 ``x:?$``; position is a question / complaint cue that n-grams lose). Chosen by 4-fold CV
 of the category head on the corpus train split (docs/triage.md, "English category
 accuracy").
+
+Since v5, a fifth group, ``p:`` features (``priority_cues``), serves the priority head only
+in the same way: hand-written state cues (money left the customer, nothing received,
+blocked now, already resolved, a question, a fee dispute …) and every pair of them present
+in a message, scaled by 0.3. Chosen out of fold on the corpus train split for the urgent
+decision (docs/triage.md, "Urgent precision: priority cues").
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
 
+from pasokh.triage.priority_cues import priority_features
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
-GROUP_WORD, GROUP_CHAR, GROUP_LEXICON, GROUP_EXTRA = 0, 1, 2, 3
-N_GROUPS = 4
+GROUP_WORD, GROUP_CHAR, GROUP_LEXICON, GROUP_EXTRA, GROUP_PRIORITY = 0, 1, 2, 3, 4
+N_GROUPS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +54,15 @@ class FeatureConfig:
     # TrainConfig.extra_heads (the category head); its values are multiplied by extra_scale
     extras: bool = True
     extra_scale: float = 0.3
+    # the "p:" group (priority_cues: state cues and their pairs), used by the heads listed
+    # in TrainConfig.priority_heads (the priority head); values multiplied by priority_scale
+    priority_cues: bool = True
+    priority_scale: float = 0.3
     extractor_version: int = EXTRACTOR_VERSION
 
     def group_scales(self) -> tuple[float, ...]:
-        """Return the multiplier of each feature group (word, char, lexicon, extra)."""
-        return (1.0, 1.0, self.lexicon_scale, self.extra_scale)
+        """Return the multiplier of each feature group (word, char, lexicon, extra, priority)."""
+        return (1.0, 1.0, self.lexicon_scale, self.extra_scale, self.priority_scale)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the config as a JSON-ready dict."""
@@ -71,6 +82,8 @@ def group_of(feature: str) -> int:
         return GROUP_LEXICON
     if feature.startswith("x:"):
         return GROUP_EXTRA
+    if feature.startswith("p:"):
+        return GROUP_PRIORITY
     return GROUP_CHAR
 
 
@@ -154,4 +167,6 @@ def extract(tokens: list[str], config: FeatureConfig) -> list[str]:
         feats.extend(dict.fromkeys(char_grams(tok, config.char_min, config.char_max)))
     if config.lexicon:
         feats.extend(dict.fromkeys(lexicon_features(tokens)))
+    if config.priority_cues:
+        feats.extend(dict.fromkeys(priority_features(tokens)))
     return feats

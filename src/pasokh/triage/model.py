@@ -35,6 +35,7 @@ from pasokh.triage.features import (
     token_features,
     word_grams,
 )
+from pasokh.triage.priority_cues import cue_features, found_cues
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 FORMAT = "pasokh-triage-model"
@@ -84,6 +85,9 @@ class FeatureSpace:
         self.index: dict[str, int] = {f: i + 1 for i, f in enumerate(vocab)}
         self._expanded: FloatArray | None = None
         self._token_cache: dict[str, npt.NDArray[np.float32]] = {}
+        # a message's "p:" features depend only on the set of cues it has: their summed
+        # row is kept per cue set (a few hundred sets occur; the pairs make them many rows)
+        self._cue_cache: dict[tuple[str, ...], npt.NDArray[np.float32]] = {}
 
     # -- reference path (training matrices, equivalence tests) --------------------------
     def vectorise(self, feats: list[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
@@ -161,7 +165,28 @@ class FeatureSpace:
         if config.lexicon:
             extra.update(filter(None, map(get, lexicon_features(tokens))))
         rows.extend(expanded[i] for i in extra)
+        if config.priority_cues:
+            found = found_cues(tokens)
+            if found:
+                rows.append(self._cue_row(found))
         return rows
+
+    def _cue_row(self, found: tuple[str, ...]) -> npt.NDArray[np.float32]:
+        """The summed serving rows of the "p:" features of one set of cues (cached)."""
+        cached = self._cue_cache.get(found)
+        if cached is None:
+            if len(self._cue_cache) >= self.CACHE_LIMIT:
+                self._cue_cache.clear()
+            expanded = self._serving_rows()
+            ids = set(filter(None, map(self.index.get, cue_features(found))))
+            picked = expanded[np.fromiter(ids, dtype=np.intp, count=len(ids))] if ids else None
+            cached = (
+                expanded[0]
+                if picked is None
+                else picked.sum(axis=0, dtype=np.float64).astype(np.float32)
+            )
+            self._cue_cache[found] = cached
+        return cached
 
     def fast_decision(self, tokens: list[str], config: FeatureConfig) -> list[float]:
         """Return the raw linear scores of every column, equal to decision(extract(tokens))."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pasokh.triage.errors import DataError, ModelError
-from pasokh.triage.features import GROUP_EXTRA, FeatureConfig, extract
+from pasokh.triage.features import GROUP_EXTRA, GROUP_PRIORITY, FeatureConfig, extract
 from pasokh.triage.jsonl import check_row, read_jsonl
 from pasokh.triage.language import detect_language
 from pasokh.triage.model import SHIPPED_DIR, CompiledModel, FeatureSpace, Head, load_model
@@ -44,6 +44,9 @@ class TrainConfig:
     # heads that see the "x:" feature group (features.GROUP_EXTRA: Latin stems, first and
     # last token); the others are fitted with it masked out, so their weights there are 0
     extra_heads: tuple[str, ...] = ("category",)
+    # heads that see the "p:" group (features.GROUP_PRIORITY: priority_cues' state cues and
+    # their pairs); the others are fitted with it masked out
+    priority_heads: tuple[str, ...] = ("priority",)
     class_weight: str | None = "balanced"
     max_iter: int = 3000
     # "urgent" is chosen once P(urgent) reaches a threshold tuned on out-of-fold
@@ -124,15 +127,17 @@ def matrix(space: FeatureSpace, docs: Sequence[list[str]]) -> Any:
 
 
 def head_matrix(x: Any, space: FeatureSpace, head: str, config: TrainConfig) -> Any:
-    """Return x as one head sees it: without the "x:" group unless the head is listed."""
-    if head in config.extra_heads:
-        return x
-    extra = space.groups == GROUP_EXTRA
-    if not extra.any():
+    """Return x as one head sees it: without the "x:" / "p:" groups unless it is listed."""
+    hidden = np.zeros(len(space.groups), dtype=bool)
+    if head not in config.extra_heads:
+        hidden |= space.groups == GROUP_EXTRA
+    if head not in config.priority_heads:
+        hidden |= space.groups == GROUP_PRIORITY
+    if not hidden.any():
         return x
     from scipy.sparse import diags
 
-    return x @ diags((~extra).astype(np.float64))
+    return x @ diags((~hidden).astype(np.float64))
 
 
 def fit_head(x: Any, labels: Sequence[str], config: TrainConfig, head: str = "") -> Any:
