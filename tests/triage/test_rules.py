@@ -228,6 +228,54 @@ def test_unless_languages_are_checked_like_phrases() -> None:
         card_rule(de=["wenn"])
 
 
+def urgent_ids(text: str) -> set[str]:
+    hits = PriorityRules.default().matcher.find(normalise(text))
+    return {h.rule.id for h in hits if h.rule.level == "urgent"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # hypothetical questions (corpus README N1)
+        "اگه کارتم مسدود بشه چیکار کنم؟",
+        "اگر رمز رو سه بار اشتباه بزنم حسابم مسدود میشه؟",
+        "what happens if my card is blocked abroad?",
+        "if I enter the wrong PIN three times is the card blocked for good?",
+        "اگه پرداخت ناموفق باشه پولم برمیگرده؟",
+        "if my payment fails at checkout do I lose the discount?",
+        "age kartam masdood beshe chikar konam?",
+        # faults that are over (N2)
+        "دیشب درگاه خطا داد، صبح دوباره زدم اوکی شد",
+        "کارتم تو خودپرداز گیر کرد ولی بعد از ده دقیقه درست شد، ممنون",
+        "payment failed twice last night but it went through on the second try this morning",
+        "my card was blocked yesterday, it's working now, thanks",
+        "dishab dargah error dad, emrooz dobare zadam anjam shod",
+    ],
+)
+def test_shipped_urgent_rules_skip_hypothetical_questions_and_faults_that_are_over(
+    text: str,
+) -> None:
+    assert urgent_ids(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("کارتم مسدود شده و تو فرودگاه گیر کردم", "card_blocked"),
+        ("my card got blocked at the till and I can't pay for the medicine", "card_blocked"),
+        ("درگاه پرداخت کار نمیکنه و نمیتونم بلیط بخرم، پرواز امشبه", "cannot_pay"),
+        ("payment keeps failing and the sale ends in an hour", "cannot_pay"),
+        ("اگه تا شب پولم برنگرده شکایت میکنم، دو بار از کارتم کشیدید", "money_taken_no_order"),
+        ("if you don't fix this today I'll sue: you charged me twice", "money_taken_no_order"),
+        ("kartam masdood shode, komak konid", "card_blocked"),
+    ],
+)
+def test_shipped_urgent_rules_still_fire_on_the_real_emergency(text: str, rule: str) -> None:
+    assert rule in urgent_ids(text)
+
+
 def test_shipped_urgent_rules_have_well_formed_unless_lists() -> None:
-    for rule in PriorityRules.default().phrase_rules:
+    rules = PriorityRules.default()
+    assert any(rule.unless for rule in rules.phrase_rules)
+    for rule in rules.phrase_rules:
         assert set(rule.unless) <= {"fa", "en", "fa-latn"}
