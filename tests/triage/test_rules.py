@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -138,3 +139,143 @@ def test_finglish_phrases_match_other_spellings_and_report_the_customer_words() 
     rules = rules_with({"fa-latn": ["pool* ... kam shod*"]})
     assert matches(rules, "salam pul kam shode vali sefaresh nayoomad") == ["pul kam shode"]
     assert matches(rules, "hast kasi?") == []
+
+
+# --- `unless`: phrases that stop a rule firing (a hypothetical question, a fault that is over)
+
+
+def card_rule(**unless: list[str]) -> PriorityRules:
+    rule: dict[str, Any] = {
+        "id": "card_blocked",
+        "reason": "card blocked",
+        "phrases": {"fa": ["کارت* ... مسدود"], "en": ["card blocked"],
+                    "fa-latn": ["kart* ... masdood"]},
+    }
+    if unless:
+        rule["unless"] = {k.replace("_", "-"): v for k, v in unless.items()}
+    return PriorityRules.parse({"version": "ws-1", "phrase_rules": [rule]})
+
+
+UNLESS = {
+    "fa": ["اگه ... مسدود* میشه|بشه", "درست شد"],
+    "en": ["what happens if", "working now"],
+    "fa_latn": ["age ... masdood* mishe|beshe", "dorost shod"],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "اگه کارتم مسدود بشه چیکار کنم؟",  # a hypothetical question
+        "what happens if my card blocked at the airport?",
+        "age kartam masdood beshe chikar konam?",
+        "کارتم مسدود شده بود ولی الان درست شد، ممنون",  # a fault that is over
+        "my card blocked yesterday but it's working now, thanks",
+        "kartam masdood shode bood, dorost shod",
+    ],
+)
+def test_a_rule_does_not_fire_when_an_unless_phrase_occurs(text: str) -> None:
+    assert card_rule(**UNLESS).matcher.find(normalise(text)) == []
+    assert len(card_rule().matcher.find(normalise(text))) == 1  # without unless it fires
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["کارتم مسدود شده و پول ندارم بلیط بخرم", "my card blocked at the till, please help",
+     "kartam masdood shode, komak konid"],
+)
+def test_the_real_urgent_message_still_fires(text: str) -> None:
+    hits = card_rule(**UNLESS).matcher.find(normalise(text))
+    assert [h.rule.id for h in hits] == ["card_blocked"]
+
+
+def test_unless_vetoes_only_its_own_rule() -> None:
+    rules = PriorityRules.parse({"phrase_rules": [
+        {"id": "a", "reason": "a", "phrases": {"en": ["card blocked"]},
+         "unless": {"en": ["what if"]}},
+        {"id": "b", "reason": "b", "phrases": {"en": ["card blocked"]}},
+    ]})
+    hits = rules.matcher.find(normalise("what if my card blocked"))
+    assert [h.rule.id for h in hits] == ["b"]
+
+
+def test_rules_without_unless_load_as_before_and_unless_round_trips() -> None:
+    assert card_rule().phrase_rules[0].unless == {}
+    rules = card_rule(**UNLESS)
+    again = PriorityRules.model_validate(json.loads(json.dumps(rules.model_dump(mode="json"))))
+    assert again == rules and again.phrase_rules[0].unless["fa-latn"] == UNLESS["fa_latn"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "complaint"),
+    [
+        ("... درست شد", "needs a word on both sides of '...'"),
+        ("fixed|", "needs a word on both sides of '|'"),
+        ("* now", "'\\*' that does not end a word"),
+        ("   ", "is empty"),
+    ],
+)
+def test_a_malformed_unless_phrase_is_a_clear_error(bad: str, complaint: str) -> None:
+    lang = "en" if bad.isascii() else "fa"
+    with pytest.raises(RulesError, match="card_blocked") as info:
+        card_rule(**{lang: [bad]})
+    assert bad in str(info.value)
+    assert info.match(complaint)
+
+
+def test_unless_languages_are_checked_like_phrases() -> None:
+    with pytest.raises(RulesError, match="phrase languages"):
+        card_rule(de=["wenn"])
+
+
+def urgent_ids(text: str) -> set[str]:
+    hits = PriorityRules.default().matcher.find(normalise(text))
+    return {h.rule.id for h in hits if h.rule.level == "urgent"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # hypothetical questions (corpus README N1)
+        "اگه کارتم مسدود بشه چیکار کنم؟",
+        "اگر رمز رو سه بار اشتباه بزنم حسابم مسدود میشه؟",
+        "what happens if my card is blocked abroad?",
+        "if I enter the wrong PIN three times is the card blocked for good?",
+        "اگه پرداخت ناموفق باشه پولم برمیگرده؟",
+        "if my payment fails at checkout do I lose the discount?",
+        "age kartam masdood beshe chikar konam?",
+        # faults that are over (N2)
+        "دیشب درگاه خطا داد، صبح دوباره زدم اوکی شد",
+        "کارتم تو خودپرداز گیر کرد ولی بعد از ده دقیقه درست شد، ممنون",
+        "payment failed twice last night but it went through on the second try this morning",
+        "my card was blocked yesterday, it's working now, thanks",
+        "dishab dargah error dad, emrooz dobare zadam anjam shod",
+    ],
+)
+def test_shipped_urgent_rules_skip_hypothetical_questions_and_faults_that_are_over(
+    text: str,
+) -> None:
+    assert urgent_ids(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("کارتم مسدود شده و تو فرودگاه گیر کردم", "card_blocked"),
+        ("my card got blocked at the till and I can't pay for the medicine", "card_blocked"),
+        ("درگاه پرداخت کار نمیکنه و نمیتونم بلیط بخرم، پرواز امشبه", "cannot_pay"),
+        ("payment keeps failing and the sale ends in an hour", "cannot_pay"),
+        ("اگه تا شب پولم برنگرده شکایت میکنم، دو بار از کارتم کشیدید", "money_taken_no_order"),
+        ("if you don't fix this today I'll sue: you charged me twice", "money_taken_no_order"),
+        ("kartam masdood shode, komak konid", "card_blocked"),
+    ],
+)
+def test_shipped_urgent_rules_still_fire_on_the_real_emergency(text: str, rule: str) -> None:
+    assert rule in urgent_ids(text)
+
+
+def test_shipped_urgent_rules_have_well_formed_unless_lists() -> None:
+    rules = PriorityRules.default()
+    assert any(rule.unless for rule in rules.phrase_rules)
+    for rule in rules.phrase_rules:
+        assert set(rule.unless) <= {"fa", "en", "fa-latn"}

@@ -11,6 +11,12 @@ Phrase syntax (one phrase per string, any language list):
 - ``fa-latn`` (Finglish) phrases match by a spelling key that merges vowel spellings
   (oo/ou/u/o, ee/ei/i/y, aa/a) and drops a final e/eh, so «pool kam shod» also matches
   «pul kam shode».
+
+A rule may also list ``unless`` phrases (same syntax, same languages): it does not fire
+on a message where one of them occurs, e.g. a hypothetical question («اگه ... مسدود
+میشه») or a fault already over ("... working now"). ``unless`` phrases are checked
+strictly: one that is empty or has a dangling ``...``, ``|`` or ``*`` is refused with the
+rule's id and the phrase.
 """
 
 from __future__ import annotations
@@ -22,7 +28,14 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from pasokh.triage.errors import RulesError
 from pasokh.triage.normalise import normalise
@@ -35,7 +48,10 @@ GAP_WORDS = 6
 
 
 class PhraseRule(BaseModel):
-    """Phrases that, when found, set at least `level` and give `reason`."""
+    """Phrases that, when found, set at least `level` and give `reason`.
+
+    `unless`: phrases that, when found anywhere in the message, stop the rule firing.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,8 +59,9 @@ class PhraseRule(BaseModel):
     reason: str
     level: Level = "urgent"
     phrases: dict[str, list[str]]
+    unless: dict[str, list[str]] = Field(default_factory=dict)
 
-    @field_validator("phrases")
+    @field_validator("phrases", "unless")
     @classmethod
     def _known_languages(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         unknown = set(value) - set(PHRASE_LANGS)
@@ -52,6 +69,21 @@ class PhraseRule(BaseModel):
             raise ValueError(
                 f"phrase languages must be among {PHRASE_LANGS}, got {sorted(unknown)}"
             )
+        return value
+
+    @field_validator("unless")
+    @classmethod
+    def _well_formed(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
+        rule = info.data.get("id", "?")
+        for lang, phrases in value.items():
+            for phrase in phrases:
+                problem = phrase_problem(phrase, finglish=lang == "fa-latn")
+                if problem:
+                    raise ValueError(
+                        f"rule {rule!r}: unless phrase {phrase!r} ({lang}) {problem}"
+                    )
         return value
 
 
@@ -174,6 +206,24 @@ def _phrase_tokens(phrase: str, *, finglish: bool) -> list[str]:
     return out
 
 
+def phrase_problem(phrase: str, *, finglish: bool = False) -> str | None:
+    """Return what is wrong with a phrase's syntax, or None if it is well formed."""
+    if not phrase.strip():
+        return "is empty"
+    tokens = _phrase_tokens(phrase, finglish=finglish)
+    if not any(t not in (_GAP, "*", "|") for t in tokens):
+        return "has no word left after normalisation"
+    ops = {_GAP: "'...'", "|": "'|'"}
+    for i, tok in enumerate(tokens):
+        before = tokens[i - 1] if i else None
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok in ops and (before in (None, _GAP, "|") or after in (None, _GAP, "|", "*")):
+            return f"needs a word on both sides of {ops[tok]}"
+        if tok == "*" and before in (None, _GAP, "|", "*"):
+            return "has a '*' that does not end a word"
+    return None
+
+
 def _compile_phrase(rule: int, phrase: str, *, finglish: bool) -> _Phrase | None:
     words: list[tuple[list[str], bool]] = []  # (alternatives, prefix?) per position
     gaps: list[bool] = []
@@ -246,45 +296,79 @@ class PhraseMatcher:
 
     def __init__(self, rules: list[PhraseRule]) -> None:
         self.rules = rules
+        self._native, self._latin = self._indexes([r.phrases for r in rules])
+        self._unless_native, self._unless_latin = self._indexes([r.unless for r in rules])
+        self._has_unless = frozenset(r for r, rule in enumerate(rules) if rule.unless)
+
+    @staticmethod
+    def _indexes(lists: list[dict[str, list[str]]]) -> tuple[_Index, _Index]:
         native: list[_Phrase] = []
         latin: list[_Phrase] = []
-        for r, rule in enumerate(rules):
+        for r, phrases in enumerate(lists):
             for lang in ("fa", "en"):
                 native.extend(
                     p
-                    for ph in rule.phrases.get(lang, [])
+                    for ph in phrases.get(lang, [])
                     if (p := _compile_phrase(r, ph, finglish=False))
                 )
             latin.extend(
                 p
-                for ph in rule.phrases.get("fa-latn", [])
+                for ph in phrases.get("fa-latn", [])
                 if (p := _compile_phrase(r, ph, finglish=True))
             )
-        self._native = _Index(native)
-        self._latin = _Index(latin)
+        return _Index(native), _Index(latin)
 
     def find(self, norm: str, language: str | None = None) -> list[PhraseHit]:
-        """Return the rules whose phrases occur in a normalised text (first hit per rule).
+        """Return the rules whose phrases occur in a normalised text (first hit per rule),
+        leaving out a rule when one of its `unless` phrases occurs too.
 
         Finglish phrases are tried unless the message is known to be fa, en or ar.
         """
         tokens = norm.split()
-        matched: dict[int, str] = {}
-        text = f" {norm} "
-        for ph in self._native.candidates(set(tokens)):
-            if ph.rule not in matched and (m := ph.pattern.search(text)) is not None:
-                matched[ph.rule] = m.group(0)
-        latin_tokens = [t for t in tokens if t.isascii() and t.isalpha()]
-        if latin_tokens and self._latin.phrases and language not in ("fa", "en", "ar"):
-            keys = [latin_key(t) for t in latin_tokens]
-            key_text = " " + " ".join(keys) + " "
-            for ph in self._latin.candidates(set(keys)):
-                if ph.rule not in matched and (m := ph.pattern.search(key_text)) is not None:
-                    # map the spelling-key match back to the words the customer wrote
-                    first = key_text.count(" ", 0, m.start()) - 1
-                    span = m.group(0).count(" ") + 1
-                    matched[ph.rule] = " ".join(latin_tokens[first : first + span])
+        matched = _search(self._native, self._latin, norm, tokens, language)
+        vetoable = self._has_unless.intersection(matched)
+        if vetoable:
+            vetoed = _search(
+                self._unless_native, self._unless_latin, norm, tokens, language, vetoable
+            )
+            for r in vetoed:
+                del matched[r]
         return [PhraseHit(self.rules[r], matched[r]) for r in sorted(matched)]
+
+
+def _search(
+    native: _Index,
+    latin: _Index,
+    norm: str,
+    tokens: list[str],
+    language: str | None,
+    only: frozenset[int] | None = None,
+) -> dict[int, str]:
+    """Rule index -> the words of its first matching phrase (only the rules in `only`)."""
+    matched: dict[int, str] = {}
+    text = f" {norm} "
+    for ph in native.candidates(set(tokens)):
+        if (
+            ph.rule not in matched
+            and (only is None or ph.rule in only)
+            and (m := ph.pattern.search(text)) is not None
+        ):
+            matched[ph.rule] = m.group(0)
+    latin_tokens = [t for t in tokens if t.isascii() and t.isalpha()]
+    if latin_tokens and latin.phrases and language not in ("fa", "en", "ar"):
+        keys = [latin_key(t) for t in latin_tokens]
+        key_text = " " + " ".join(keys) + " "
+        for ph in latin.candidates(set(keys)):
+            if (
+                ph.rule not in matched
+                and (only is None or ph.rule in only)
+                and (m := ph.pattern.search(key_text)) is not None
+            ):
+                # map the spelling-key match back to the words the customer wrote
+                first = key_text.count(" ", 0, m.start()) - 1
+                span = m.group(0).count(" ") + 1
+                matched[ph.rule] = " ".join(latin_tokens[first : first + span])
+    return matched
 
 
 # Words of a billing dispute: a fee, a renewal after cancelling, a refund of a difference.
