@@ -28,7 +28,7 @@ from pasokh.inbox.models import Conversation
 from pasokh.routing import assignment as pick
 from pasokh.routing import snapshot
 from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS
-from pasokh.routing.tables import CHANNELS, CONVERSATIONS, ROUTING, C, R
+from pasokh.routing.tables import CHANNELS, CONVERSATIONS, OPEN, RESOLVED, ROUTING, C, R
 from pasokh.types import CHANNEL_KINDS
 
 # The hot path speaks Core to the tables: no ORM loads, no unit of work.
@@ -36,7 +36,7 @@ _HEAD_BASE: Select[Any] = (
     select(C.id, C.priority, C.priority_rank, C.waiting_since, C.category, C.language,
            C.team_id, C.channel_id)
     .join_from(CONVERSATIONS, ROUTING, R.conversation_id == C.id)
-    .where(C.workspace_id == bindparam("ws"), C.status == "open",
+    .where(C.workspace_id == bindparam("ws"), C.status == OPEN,
            C.assignee_id.is_(None), C.waiting_since.is_not(None),
            R.handling.in_(("agent", "ticket", "invite_private")))
     .order_by(C.priority_rank, C.waiting_since, C.id)
@@ -95,7 +95,7 @@ _HELD_CHANNEL = CHANNELS.alias("held_channel")
 _HELD_ROWS = (select(_HELD_CHANNEL.c.kind.label("kind"))
               .join_from(_HELD, _HELD_CHANNEL, _HELD_CHANNEL.c.id == _HELD.c.channel_id)
               .where(_HELD.c.workspace_id == bindparam("ws"),
-                     _HELD.c.assignee_id == bindparam("agent"), _HELD.c.status != "resolved"))
+                     _HELD.c.assignee_id == bindparam("agent"), _HELD.c.status != RESOLVED))
 _LOAD = _HELD_ROWS.with_only_columns(func.coalesce(func.sum(
     case({kind: bindparam(f"w_{kind}") for kind in _KINDS}, value=_HELD_CHANNEL.c.kind,
          else_=1)), 0)).scalar_subquery()
@@ -125,7 +125,7 @@ def _claim_query(teams: bool, skills: bool, languages: bool, counting: bool) -> 
             columns.append(_HELD_JSON.label("held"))
         cached = _CLAIMS[key] = (
             update(CONVERSATIONS)
-            .where(C.id == head, C.assignee_id.is_(None), C.status == "open", *fits)
+            .where(C.id == head, C.assignee_id.is_(None), C.status == OPEN, *fits)
             .values(assignee_id=bindparam("agent"), updated_at=bindparam("now"))
             .returning(*columns))
     return cached

@@ -60,6 +60,7 @@ from pasokh.routing.models import (
     AgentProfile,
     BusinessCalendar,
 )
+from pasokh.routing.tables import RESOLVED
 from pasokh.users.models import Team, TeamMember
 
 # A copy older than this is reloaded before a choice: the bound on how long another
@@ -160,6 +161,14 @@ class WorkspaceSnapshot:
                     states[user_id] = entry.state(local)
         return list(states.values())
 
+    def keep_states(self, old: WorkspaceSnapshot) -> None:
+        """Take over `old`'s worked-out states of agents whose entry this copy shares."""
+        if old._minute is None:
+            return
+        self._minute = old._minute
+        self._states = {user_id: state for user_id, state in old._states.items()
+                        if self.agents.get(user_id) is old.agents.get(user_id)}
+
     def mark_stale(self, user_id: int) -> None:
         self.bump(user_id)
         self.stale.add(user_id)
@@ -251,14 +260,19 @@ def _agents_query(some: bool) -> CompoundSelect[Any]:
                Channel.kind, null())
         .join(Channel, Channel.id == Conversation.channel_id)
         .where(Conversation.workspace_id == bindparam("ws"),
-               Conversation.assignee_id.is_not(None), Conversation.status != "resolved")
+               Conversation.assignee_id.is_not(None), Conversation.status != RESOLVED)
         .group_by(Conversation.assignee_id, Channel.kind))
     if some:
         ids: BindParameter[int] = bindparam("ids", expanding=True)
         online = online.where(_P.user_id.in_(ids))
         teams = teams.where(TeamMember.user_id.in_(ids))
         loads = loads.where(Conversation.assignee_id.in_(ids))
-    return union_all(online, teams, loads)
+        return union_all(online, teams, loads)
+    # Reading everyone (a reload) also reads the workspace's time zone (part 3): no extra
+    # round trip.
+    zone = select(literal_column("3", Integer), null(), null(), BusinessCalendar.timezone,
+                  null()).where(BusinessCalendar.workspace_id == bindparam("ws"))
+    return union_all(online, teams, loads, zone)
 
 
 _ALL_AGENTS, _SOME_AGENTS = _agents_query(False), _agents_query(True)
@@ -270,7 +284,7 @@ _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
              .join(Channel, Channel.id == Conversation.channel_id)
              .where(Conversation.workspace_id == bindparam("ws"),
                     Conversation.assignee_id == bindparam("id"),
-                    Conversation.status != "resolved")
+                    Conversation.status != RESOLVED)
              .group_by(Channel.kind))
 # SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent.
 _LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
@@ -282,7 +296,6 @@ _LOCK_ROW_IN_TEAM = _LOCK_ROW.add_columns(exists().where(
 _STATIC_ROWS = select(_P.user_id, _P.config_token, _P.capacity, _P.skills, _P.languages,
                       _P.channel_weights, _P.working_hours) \
     .where(_P.user_id.in_(bindparam("ids", expanding=True)))
-_ZONE = select(BusinessCalendar.timezone).where(BusinessCalendar.workspace_id == bindparam("ws"))
 _KIND = select(Channel.kind).where(Channel.id == bindparam("id"))
 
 
@@ -309,32 +322,58 @@ def static_profiles(session: Session, keys: Iterable[tuple[int, str]]) -> dict[i
 def read_agents(session: Session, workspace_id: int,
                 user_ids: Iterable[int] | None = None) -> dict[int, AgentEntry]:
     """Online agents (all, or those of `user_ids`) as the session sees them now."""
-    params: dict[str, Any] = {"ws": workspace_id}
-    query = _ALL_AGENTS
-    if user_ids is not None:
-        params["ids"] = padded(sorted(set(user_ids)))  # a few statement texts, all prepared
-        if not params["ids"]:
-            return {}
-        query = _SOME_AGENTS
+    if user_ids is None:
+        return _read_all(session, workspace_id)[0]
+    ids = padded(sorted(set(user_ids)))  # a few statement texts, all prepared
+    if not ids:
+        return {}
+    return _read(session, _SOME_AGENTS, {"ws": workspace_id, "ids": ids})[0]
+
+
+def _read_all(session: Session, workspace_id: int,
+              previous: Mapping[int, AgentEntry] | None = None
+              ) -> tuple[dict[int, AgentEntry], str | None]:
+    """Every online agent of the workspace, and its time zone. An agent found as in
+    `previous` is that same entry, with the state it has worked out already."""
+    return _read(session, _ALL_AGENTS, {"ws": workspace_id}, previous)
+
+
+def _read(session: Session, query: CompoundSelect[Any], params: dict[str, Any],
+          previous: Mapping[int, AgentEntry] | None = None
+          ) -> tuple[dict[int, AgentEntry], str | None]:
     session.flush()
     online: list[tuple[int, int, str, datetime | None]] = []
     teams: dict[int, set[int]] = {}
     held: dict[int, dict[str, int]] = {}
-    for part, user_id, num, word, at in session.connection().execute(query, params):
+    zone: str | None = None
+    for part, user_id, num, word, at in session.connection().execute(query, params).all():
         if part == 0:
             online.append((user_id, num, word, at))
         elif part == 1:
             teams.setdefault(user_id, set()).add(num)
-        else:
+        elif part == 2:
             held.setdefault(user_id, {})[word] = num
+        else:
+            zone = word
     if not online:
-        return {}
+        return {}, zone
     static = static_profiles(session, ((user_id, token) for user_id, _, token, _ in online))
-    return {user_id: AgentEntry(
-        user_id=user_id, workspace_id=ws, token=token, static=static[user_id],
-        team_ids=frozenset(teams.get(user_id, ())), held=held.get(user_id, {}),
-        last_assigned=_stamp(at))
-        for user_id, ws, token, at in online if user_id in static}
+    agents: dict[int, AgentEntry] = {}
+    old = previous or {}
+    for user_id, ws, token, at in online:
+        fixed = static.get(user_id)
+        if fixed is None:
+            continue
+        team_ids, holds, stamp = frozenset(teams.get(user_id, ())), held.get(user_id, {}), \
+            _stamp(at)
+        entry = old.get(user_id)
+        if entry is None or entry.token != token or entry.static is not fixed \
+                or entry.workspace_id != ws or entry.team_ids != team_ids \
+                or entry.held != holds or entry.last_assigned != stamp:
+            entry = AgentEntry(user_id=user_id, workspace_id=ws, token=token, static=fixed,
+                               team_ids=team_ids, held=holds, last_assigned=stamp)
+        agents[user_id] = entry
+    return agents, zone
 
 
 def channel_kind(session: Session, channel_id: int) -> str:
@@ -349,11 +388,20 @@ def channel_kind(session: Session, channel_id: int) -> str:
 
 # --- the view a decision chooses from ----------------------------------------------------
 
-def _load_snapshot(session: Session, txn: _Txn, workspace_id: int) -> WorkspaceSnapshot:
-    zone = ZoneInfo(session.connection().scalar(_ZONE, {"ws": workspace_id}) or "Asia/Tehran")
-    agents = read_agents(session, workspace_id)
+def _load_snapshot(session: Session, txn: _Txn, workspace_id: int,
+                   old: WorkspaceSnapshot | None) -> WorkspaceSnapshot:
+    """Read the workspace's copy again (one statement). Agents found unchanged keep their
+    entry, and their state for the current minute, so a periodic reload costs the reading
+    and little else."""
+    with _LOCK:
+        previous = dict(old.agents) if old is not None else None
+    agents, zone_name = _read_all(session, workspace_id, previous)
+    zone = ZoneInfo(zone_name or "Asia/Tehran")
     snap = WorkspaceSnapshot(workspace_id=workspace_id, zone=zone, loaded_at=time.monotonic(),
                              agents=agents)
+    if old is not None and old.zone == zone:
+        with _LOCK:
+            snap.keep_states(old)
     # What this transaction changed is in what it just read, uncommitted: keep it private.
     for user_id in txn.touched | txn.dirty.keys():
         txn.known[user_id] = agents.get(user_id)
@@ -391,7 +439,7 @@ def snapshot_for(session: Session, workspace_id: int, *, max_age: float = MAX_AG
     with _LOCK:
         snap = _engine_state(txn.engine).workspaces.get(workspace_id)
     if snap is None or time.monotonic() - snap.loaded_at > max_age:
-        snap = _load_snapshot(session, txn, workspace_id)
+        snap = _load_snapshot(session, txn, workspace_id, snap)
     _refresh(session, txn, snap)
     return snap
 
