@@ -34,6 +34,17 @@ in ms, before -> after:
     SQLite      with commit     1.32-1.36 / 1.82-1.87  ->  1.00-1.04 / 1.35-1.76
                 before commit   1.14-1.18 / 1.44-1.59  ->  0.84-0.87 / 1.07-1.17
                 statements      10.0                   ->  7.01
+
+2026-12-07, this machine (AMD EPYC, slower): on a quiet moment the code before this round
+measured PostgreSQL decision p50 3.56-3.69 / p99 8.4-10.1 ms, before the commit 2.84-2.98 /
+7.7-8.4, 3.02 statements. This round (partial indexes for the waiting queue and for what
+agents hold, a one-statement reload that keeps unchanged agents) was measured while other
+jobs kept the load average at 2.7-6, where wall-clock p99s are noise (decision p99 14-22 ms
+both before and after; the commit's WAL flush alone reached 6.5-8.1 ms at p99 of server time
+on the shared disk). Per decision and its resolve, before -> after: buffers 493-511 ->
+249-277, server CPU 5.2-6.1 -> 4.0-4.5 ms; server time of the three statements p50/p90
+1.02/1.41 -> 0.91/1.15 ms; statements 3.03 -> 3.02; Python CPU ~2.0 ms either way. SQLite,
+CPU per decision with commit p50/p99 2.20/6.7 -> 1.99/4.8 ms. See docs/routing.md, section 7.
 """
 
 from __future__ import annotations
