@@ -39,17 +39,17 @@ in ms, before -> after:
 measured PostgreSQL decision p50 3.56-3.69 / p99 8.4-10.1 ms, before the commit 2.84-2.98 /
 7.7-8.4, 3.02 statements. This round (partial indexes for the waiting queue and for what
 agents hold, a one-statement reload that keeps unchanged agents) was measured while other
-jobs kept the load average at 1.5-6. Alternating runs at load 1.5-3.6, p50 / p99 ms:
+jobs kept the load average at 0.7-6. Alternating runs, p50 / p99 ms (docs/routing.md has all ten):
 
-    PostgreSQL  with commit     3.75 / 10.14, 5.68 / 16.81  ->  3.04 / 7.42, 3.37 / 10.95
-                before commit   3.03 / 8.33,  3.70 / 13.19  ->  2.40 / 6.00, 2.55 / 6.54
-                statements      3.02-3.03                   ->  3.01
+    PostgreSQL, load 0.7-0.9    before          after
+                with commit     3.14 / 7.64     3.27 / 7.15
+                before commit   2.56 / 6.88     2.59 / 5.88
+                statements      3.03            3.01
+    load 1.1-4.1, four pairs:   with commit p99 10.1-16.8 before, 7.3-13.2 after
 
-At load 4.5-6 the decision p99 was 14-22 ms both before and after (the commit's WAL flush
-alone reached 6.5-8.1 ms at p99 of server time on the shared disk): the 5 ms p99 is not met
-here. Per decision and its resolve, before -> after: buffers 493-511 ->
-249-277, server CPU 5.2-6.1 -> 4.0-4.5 ms; server time of the three statements p50/p90
-1.02/1.41 -> 0.91/1.15 ms; statements 3.03 -> 3.02; Python CPU ~2.0 ms either way. SQLite,
+The 5 ms p99 is not met here. Proxies, per decision and its resolve, before -> after:
+buffers 493-511 -> 245-277, server CPU 5.2-6.1 -> 4.0-4.5 ms; server time of the three
+statements p50/p90 1.02/1.41 -> 0.91/1.15 ms; Python CPU ~1.9-2.0 ms either way. SQLite,
 CPU per decision with commit p50/p99 2.20/6.7 -> 1.99/4.8 ms. See docs/routing.md, section 7.
 """
 
