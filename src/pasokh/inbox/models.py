@@ -13,6 +13,10 @@ from pasokh.types import JSONType
 
 OPEN_STATUSES = ("open", "pending", "snoozed")
 QUEUE_INDEX = ("workspace_id", "priority_rank", "waiting_since", "id", "assignee_id", "team_id")
+WAITING_INDEX = ("workspace_id", "priority_rank", "waiting_since", "id", "team_id")
+WAITING_WHERE = "status = 'open' AND assignee_id IS NULL AND waiting_since IS NOT NULL"
+HELD_INDEX = ("workspace_id", "assignee_id", "channel_id")
+HELD_WHERE = "status != 'resolved' AND assignee_id IS NOT NULL"
 TRIGRAM: dict[str, Any] = {"postgresql_using": "gin",
                            "postgresql_ops": {"search_text": "gin_trgm_ops"},
                            "sqlite_where": text("0")}
@@ -37,6 +41,14 @@ class Conversation(Base):
               sqlite_where=text("status != 'resolved'"),
               postgresql_where=text("status != 'resolved'")),
         Index("ix_conversations_urgency", *QUEUE_INDEX),
+        # Routing (0007): the queue head of an agent's line holds only conversations still
+        # waiting for one, so taking it reads no entry of an assigned conversation; and an
+        # agent's load is counted from the open conversations they hold, not from all they
+        # ever had. The statements using them spell these predicates as literals.
+        Index("ix_conversations_waiting", *WAITING_INDEX,
+              sqlite_where=text(WAITING_WHERE), postgresql_where=text(WAITING_WHERE)),
+        Index("ix_conversations_held", *HELD_INDEX,
+              sqlite_where=text(HELD_WHERE), postgresql_where=text(HELD_WHERE)),
         # Substring search: trigrams on PostgreSQL; SQLite scans the column (empty index).
         Index("ix_conversations_search", "search_text", **TRIGRAM),
         # At most one unresolved conversation per contact and channel: a new message

@@ -71,13 +71,26 @@ def has_room(agent: AgentState, conv: Waiting) -> bool:
 
 def choose_agent(conv: Waiting, agents: Iterable[AgentState],
                  exclude: Set[int] = frozenset()) -> AgentState | None:
-    """The least-loaded skilled agent with room, or None."""
+    """The least-loaded skilled agent with room, or None.
+
+    `skilled` and `has_room` written out inline: this loop runs over every online agent
+    in every decision, and the calls were most of its time.
+    """
     best: AgentState | None = None
     best_key: tuple[float, int, float, int] | None = None
+    kind, team, category, language = (conv.channel_kind, conv.team_id, conv.category,
+                                      conv.language)
+    default = DEFAULT_CHANNEL_WEIGHTS.get(kind, 1)
     for agent in agents:
-        if agent.id in exclude or not skilled(agent, conv) or not has_room(agent, conv):
+        load = agent.load
+        if (not agent.available or load + agent.weights.get(kind, default) > agent.capacity
+                or (team is not None and team not in agent.team_ids)
+                or (category is not None and agent.skills and category not in agent.skills)
+                or (language is not None and agent.languages
+                    and language not in agent.languages)
+                or agent.id in exclude):
             continue
-        key = (agent.load / agent.capacity, agent.load, agent.last_assigned, agent.id)
+        key = (load / agent.capacity, load, agent.last_assigned, agent.id)
         if best_key is None or key < best_key:
             best, best_key = agent, key
     return best

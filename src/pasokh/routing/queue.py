@@ -7,10 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
+    BigInteger,
     Integer,
     Select,
+    String,
     Update,
+    any_,
     bindparam,
     case,
     func,
@@ -28,7 +32,7 @@ from pasokh.inbox.models import Conversation
 from pasokh.routing import assignment as pick
 from pasokh.routing import snapshot
 from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS
-from pasokh.routing.tables import CHANNELS, CONVERSATIONS, ROUTING, C, R
+from pasokh.routing.tables import CHANNELS, CONVERSATIONS, OPEN, RESOLVED, ROUTING, C, R
 from pasokh.types import CHANNEL_KINDS
 
 # The hot path speaks Core to the tables: no ORM loads, no unit of work.
@@ -36,35 +40,47 @@ _HEAD_BASE: Select[Any] = (
     select(C.id, C.priority, C.priority_rank, C.waiting_since, C.category, C.language,
            C.team_id, C.channel_id)
     .join_from(CONVERSATIONS, ROUTING, R.conversation_id == C.id)
-    .where(C.workspace_id == bindparam("ws"), C.status == "open",
+    .where(C.workspace_id == bindparam("ws"), C.status == OPEN,
            C.assignee_id.is_(None), C.waiting_since.is_not(None),
-           R.handling.in_(("agent", "ticket", "invite_private")))
+           # Literals, not an expanding parameter: SQLAlchemy re-renders a statement with an
+           # expanding IN list on every execution.
+           R.handling.in_([literal_column(f"'{h}'", String)
+                           for h in ("agent", "ticket", "invite_private")]))
     .order_by(C.priority_rank, C.waiting_since, C.id)
     # LIMIT as a literal: a bound LIMIT makes PostgreSQL's generic plan for the prepared
     # claim assume a tenth of the queue is read, so it re-plans (~0.5 ms) every execution.
     .limit(literal_column("1", Integer))
 )
-_HEADS: dict[tuple[bool, bool, bool], Select[Any]] = {}
+_HEADS: dict[tuple[bool, bool, bool, bool], Select[Any]] = {}
 
 
-def _head_query(teams: bool, skills: bool, languages: bool) -> Select[Any]:
-    """The queue-head statement for an agent with (or without) teams, skills, languages."""
-    key = (teams, skills, languages)
+def _head_query(teams: bool, skills: bool, languages: bool, arrays: bool = False
+                ) -> Select[Any]:
+    """The queue-head statement for an agent with (or without) teams, skills, languages.
+
+    `arrays` (PostgreSQL): the agent's teams, skills and languages are bound as one array
+    each (`= ANY(...)`), so the statement's text never changes and SQLAlchemy does not
+    render it again on every execution, as it must for an expanding IN list.
+    """
+    key = (teams, skills, languages, arrays)
     cached = _HEADS.get(key)
     if cached is not None:
         return cached
+
+    def among(column: Any, name: str, item: Any) -> Any:
+        if arrays:
+            return column == any_(bindparam(name, type_=ARRAY(item)))
+        return column.in_(bindparam(name, expanding=True))
+
     query = _HEAD_BASE
     if teams:
-        query = query.where(or_(C.team_id.is_(None),
-                                C.team_id.in_(bindparam("teams", expanding=True))))
+        query = query.where(or_(C.team_id.is_(None), among(C.team_id, "teams", BigInteger)))
     else:
         query = query.where(C.team_id.is_(None))
     if skills:
-        query = query.where(or_(C.category.is_(None),
-                                C.category.in_(bindparam("skills", expanding=True))))
+        query = query.where(or_(C.category.is_(None), among(C.category, "skills", String)))
     if languages:
-        query = query.where(or_(C.language.is_(None),
-                                C.language.in_(bindparam("langs", expanding=True))))
+        query = query.where(or_(C.language.is_(None), among(C.language, "langs", String)))
     _HEADS[key] = query
     return query
 
@@ -95,7 +111,7 @@ _HELD_CHANNEL = CHANNELS.alias("held_channel")
 _HELD_ROWS = (select(_HELD_CHANNEL.c.kind.label("kind"))
               .join_from(_HELD, _HELD_CHANNEL, _HELD_CHANNEL.c.id == _HELD.c.channel_id)
               .where(_HELD.c.workspace_id == bindparam("ws"),
-                     _HELD.c.assignee_id == bindparam("agent"), _HELD.c.status != "resolved"))
+                     _HELD.c.assignee_id == bindparam("agent"), _HELD.c.status != RESOLVED))
 _LOAD = _HELD_ROWS.with_only_columns(func.coalesce(func.sum(
     case({kind: bindparam(f"w_{kind}") for kind in _KINDS}, value=_HELD_CHANNEL.c.kind,
          else_=1)), 0)).scalar_subquery()
@@ -116,7 +132,8 @@ def _claim_query(teams: bool, skills: bool, languages: bool, counting: bool) -> 
     key = (teams, skills, languages, counting)
     cached = _CLAIMS.get(key)
     if cached is None:
-        head = _head_query(teams, skills, languages).with_only_columns(C.id).scalar_subquery()
+        head = _head_query(teams, skills, languages, arrays=counting) \
+            .with_only_columns(C.id).scalar_subquery()
         columns: list[Any] = [C.id, C.priority, C.priority_rank, C.waiting_since, C.category,
                               C.language, C.team_id, C.channel_id]
         fits = [bindparam("room") >= _WEIGHT]
@@ -125,7 +142,7 @@ def _claim_query(teams: bool, skills: bool, languages: bool, counting: bool) -> 
             columns.append(_HELD_JSON.label("held"))
         cached = _CLAIMS[key] = (
             update(CONVERSATIONS)
-            .where(C.id == head, C.assignee_id.is_(None), C.status == "open", *fits)
+            .where(C.id == head, C.assignee_id.is_(None), C.status == OPEN, *fits)
             .values(assignee_id=bindparam("agent"), updated_at=bindparam("now"))
             .returning(*columns))
     return cached

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import String, Table, bindparam, literal_column, update
 
 from pasokh.audit.models import AuditEvent
 from pasokh.channels.models import Channel
@@ -24,3 +24,9 @@ C, R = CONVERSATIONS.c, ROUTING.c
 # The agent's last assignment: ties between equally loaded agents go to the one who waited.
 STAMP = (update(PROFILES).where(PROFILES.c.user_id == bindparam("agent"))
          .values(last_assigned_at=bindparam("now")))
+# Status values as literals, not bound parameters: the partial indexes routing reads
+# (ix_conversations_waiting, ix_conversations_held) are usable only when the statement itself
+# implies their predicate, and a prepared statement's generic plan cannot see a parameter's
+# value.
+OPEN = literal_column("'open'", String)
+RESOLVED = literal_column("'resolved'", String)
