@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import combinations, product
 from typing import Any
 
-from pasokh.triage.rules import _GAP, GAP_WORDS, _phrase_tokens, latin_key
+from pasokh.triage.rules import GAP_WORDS, latin_key, phrase_slots
 
 # cue id → phrases per language (normalised spelling; see rules.py for the syntax)
 CUES: dict[str, dict[str, list[str]]] = {
@@ -383,21 +383,7 @@ _Phrase = tuple[tuple[tuple[str, bool, bool], ...], int]
 
 def _expand(phrase: str, *, finglish: bool) -> list[tuple[str, bool, tuple[Any, ...]]]:
     """Return (first word, prefix?, rest) for each spelling of a phrase (a|b expanded)."""
-    slots: list[tuple[list[str], bool, bool]] = []  # (alternatives, prefix?, gap before?)
-    gap = join_next = False
-    for tok in _phrase_tokens(phrase, finglish=finglish):
-        if tok == _GAP:
-            gap = True
-        elif tok == "*" and slots:
-            slots[-1] = (slots[-1][0], True, slots[-1][2])
-        elif tok == "|" and slots:
-            join_next = True
-        elif join_next:
-            slots[-1][0].append(tok)
-            join_next = False
-        else:
-            slots.append(([tok], False, gap and bool(slots)))
-            gap = False
+    slots = phrase_slots(phrase, finglish=finglish)
     out = []
     for combo in product(*(alts for alts, _, _ in slots)):
         rest = tuple((w, p, g) for w, (_, p, g) in zip(combo[1:], slots[1:], strict=True))

@@ -224,30 +224,34 @@ def phrase_problem(phrase: str, *, finglish: bool = False) -> str | None:
     return None
 
 
-def _compile_phrase(rule: int, phrase: str, *, finglish: bool) -> _Phrase | None:
-    words: list[tuple[list[str], bool]] = []  # (alternatives, prefix?) per position
-    gaps: list[bool] = []
+def phrase_slots(phrase: str, *, finglish: bool) -> list[tuple[list[str], bool, bool]]:
+    """A phrase's words in order: (spellings (a|b), prefix? (word*), gap before? (...))."""
+    slots: list[tuple[list[str], bool, bool]] = []
     gap = join_next = False
     for tok in _phrase_tokens(phrase, finglish=finglish):
         if tok == _GAP:
             gap = True
-        elif tok == "*" and words:
-            words[-1] = (words[-1][0], True)
-        elif tok == "|" and words:
+        elif tok == "*" and slots:
+            slots[-1] = (slots[-1][0], True, slots[-1][2])
+        elif tok == "|" and slots:
             join_next = True
         elif join_next:
-            words[-1][0].append(tok)
+            slots[-1][0].append(tok)
             join_next = False
         else:
-            words.append(([tok], False))
-            gaps.append(gap and len(words) > 1)
+            slots.append(([tok], False, gap and bool(slots)))
             gap = False
+    return slots
+
+
+def _compile_phrase(rule: int, phrase: str, *, finglish: bool) -> _Phrase | None:
+    words = phrase_slots(phrase, finglish=finglish)
     if not words:
         return None
     parts = []
-    for j, (alternatives, prefix) in enumerate(words):
+    for j, (alternatives, prefix, gap) in enumerate(words):
         if j:
-            parts.append(rf" (?:\S+ ){{0,{GAP_WORDS}}}" if gaps[j] else " ")
+            parts.append(rf" (?:\S+ ){{0,{GAP_WORDS}}}" if gap else " ")
         core = "|".join(re.escape(a) for a in alternatives)
         parts.append(f"(?:{core})" + (r"\S*" if prefix else ""))
     pattern = re.compile(r"(?<= )" + "".join(parts) + r"(?= )")
