@@ -133,8 +133,7 @@ def analytics_page(request: Request,
     """The manager's dashboard over Jalali (fa) or Gregorian (en) periods."""
     principal = authenticate(request)
     if principal.user_id is None:
-        raise Forbidden("Pages are for people; log in with your e-mail and password.",
-                        fa="صفحه‌ها برای اشخاص است؛ با ایمیل و گذرواژهٔ خود وارد شوید.")
+        raise words.refusal(Forbidden, "pages_need_person")
     if principal.role not in METRICS_READERS:
         raise Forbidden(f"Your role ({principal.role}) may not see the analytics dashboard.",
                         fa=f"نقش شما ({principal.role}) اجازهٔ دیدن داشبورد تحلیل را ندارد.")

@@ -24,6 +24,7 @@ from pasokh.types import CATEGORIES, CONVERSATION_STATUSES, PRIORITIES, SENTIMEN
 from pasokh.users.models import User
 from pasokh.web.auth import Principal, authenticate
 from pasokh.web.pages import _context, templates
+from pasokh.web.words import refusal
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +34,7 @@ PAGE_SIZE = 50
 def _person(request: Request) -> Principal:
     principal = authenticate(request)
     if principal.user_id is None:
-        raise Forbidden("Pages are for people; log in with your e-mail and password.",
-                        fa="صفحه‌ها برای اشخاص است؛ با ایمیل و گذرواژهٔ خود وارد شوید.")
+        raise refusal(Forbidden, "pages_need_person")
     return principal
 
 
@@ -156,8 +156,7 @@ def set_locale(request: Request, csrf: Annotated[str, Form(max_length=128)],
     """Switch the person's language (fa: right-to-left, Jalali; en: left-to-right)."""
     principal = _person(request)
     if not principal.csrf_token or not same(principal.csrf_token, csrf):
-        raise Forbidden("The form expired; reload the page and try again.",
-                        fa="فرم کهنه شده است؛ صفحه را دوباره بارگذاری کنید و باز امتحان کنید.")
+        raise refusal(Forbidden, "form_expired")
     if locale not in ("fa", "en"):
         raise BadRequest("Choose the language fa or en.", fa="زبان fa یا en را انتخاب کنید.")
     with request.app.state.db.write() as session:

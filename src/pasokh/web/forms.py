@@ -26,7 +26,7 @@ from pasokh.security import same
 from pasokh.web.auth import Principal, authenticate
 from pasokh.web.errors import _sentence
 from pasokh.web.pages import _context, templates
-from pasokh.web.words import word
+from pasokh.web.words import refusal, word
 from pasokh.workspaces.models import Workspace
 
 ADMINS = ("admin",)
@@ -53,15 +53,15 @@ def gate(request: Request, roles: tuple[str, ...], form: FormData | None = None)
     principal = authenticate(request)
     request.state.page_locale = principal.locale
     if principal.user_id is None:
-        raise Forbidden(word(principal.locale, "pages_need_person"))
+        raise refusal(Forbidden, "pages_need_person")
     if principal.role not in roles:
         key = "only_admins" if roles == ADMINS else "only_supervisors"
-        raise Forbidden(word(principal.locale, key))
+        raise refusal(Forbidden, key)
     if form is not None:
         sent = form.get("csrf")
         if not isinstance(sent, str) or not principal.csrf_token or \
                 not same(sent, principal.csrf_token):
-            raise Forbidden(word(principal.locale, "form_expired"))
+            raise refusal(Forbidden, "form_expired")
     return principal
 
 

@@ -110,8 +110,7 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
     principal = authenticate(request)
     if not principal.csrf_token or not same(principal.csrf_token, csrf):
-        raise Forbidden("The form expired; reload the page and try again.",
-                        fa="فرم کهنه شده است؛ صفحه را دوباره بارگذاری کنید و باز امتحان کنید.")
+        raise words.refusal(Forbidden, "form_expired")
     with request.app.state.db.write() as session:
         do_close_session(session=session, secret=request.cookies.get(SESSION_COOKIE, ""))
         session.commit()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from pasokh import i18n
+from pasokh.errors import PasokhError
 from pasokh.web.admin_words import ADMIN_WORDS
+
+E = TypeVar("E", bound=PasokhError)
 
 DESK_WORDS: dict[str, dict[str, str]] = {
     "fa": {
@@ -71,6 +76,12 @@ DESK_WORDS: dict[str, dict[str, str]] = {
         "role_agent": "Agent", "role_analyst": "Analyst", "analytics": "Analytics",
     },
 }
+
+
+def refusal(kind: type[E], key: str) -> E:
+    """An error of `kind` that says the UI sentence `key`: English, with its Persian beside it
+    (the reader's language is chosen when it is shown)."""
+    return kind(word("en", key), fa=word("fa", key))
 
 
 def word(locale: str, key: str) -> str:
