@@ -105,12 +105,14 @@ def effort_score(dialect: str, asks: Any, agents: Any) -> Any:
     c, d = Conversation, dialect
     other = aliased(Conversation)
     week = REPEAT_DAYS * 86400
+    # A conversation merged into another is not a contact of its own (other.merged_into_id).
     switched = exists(select(other.id).where(
-        other.contact_id == c.contact_id, other.id != c.id, other.channel_id != c.channel_id,
+        other.contact_id == c.contact_id, other.id != c.id, other.merged_into_id.is_(None),
+        other.channel_id != c.channel_id,
         other.first_message_at < c.first_message_at,
         seconds_between(d, c.first_message_at, other.first_message_at) <= week))
     repeated = exists(select(other.id).where(
-        other.contact_id == c.contact_id, other.id != c.id,
+        other.contact_id == c.contact_id, other.id != c.id, other.merged_into_id.is_(None),
         other.first_message_at > c.resolved_at,
         seconds_between(d, other.first_message_at, c.resolved_at) <= week))
     frt = seconds_between(d, func.coalesce(c.first_response_at, c.resolved_at),

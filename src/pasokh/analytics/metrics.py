@@ -33,6 +33,7 @@ from pasokh.analytics.sql import (
     dimension,
     grouped,
     in_range,
+    scope_filters,
     seconds_between,
 )
 from pasokh.audit.models import AuditEvent
@@ -76,7 +77,7 @@ def inbound_messages(*, session: Session, scope: Scope) -> list[Row]:
              .select_from(m)
              .where(m.workspace_id == scope.workspace_id, m.direction == "inbound",
                     m.kind == "message", *in_range(at, scope)))
-    if scope.by is not None or len(conversation_filters(scope)) > 1:
+    if scope.by is not None or scope_filters(scope):
         # Only a breakdown or a filter needs the conversation; without one the covering
         # index (workspace, sent_at, direction, kind) answers alone.
         inner = inner.join(Conversation, Conversation.id == m.conversation_id).where(
@@ -122,7 +123,7 @@ def next_response_human(*, session: Session, scope: Scope) -> list[Row]:
                     seconds_between(_dialect(session), t.replied_at, t.asked_at).label("v"))
              .select_from(t)
              .where(t.workspace_id == scope.workspace_id, *in_range(t.asked_at, scope)))
-    if scope.by is not None or len(conversation_filters(scope)) > 1:
+    if scope.by is not None or scope_filters(scope):
         # Without a breakdown or a filter the turns index answers alone.
         inner = inner.join(c, c.id == t.conversation_id).where(*conversation_filters(scope))
     return grouped(session, scope, inner)
@@ -162,7 +163,7 @@ def repeat_contact_rate(*, session: Session, scope: Scope) -> list[Row]:
     """Share of resolved conversations whose customer came back within 7 days (any channel)."""
     c, later = Conversation, aliased(Conversation)
     came_back = exists(select(later.id).where(
-        later.contact_id == c.contact_id, later.id != c.id,
+        later.contact_id == c.contact_id, later.id != c.id, later.merged_into_id.is_(None),
         later.first_message_at > c.resolved_at,
         seconds_between(_dialect(session), later.first_message_at, c.resolved_at)
         <= REPEAT_DAYS * 86400))

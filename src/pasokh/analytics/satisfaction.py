@@ -2,7 +2,8 @@
 
 CSAT is the share of 4–5 answers (%), NPS is % promoters (9–10) minus % detractors (0–6),
 CES is the mean answer (1–7, higher is easier). Each is the mean of a per-answer value, so
-the same grouping serves every breakdown.
+the same grouping serves every breakdown. They count answers, not conversations: an answer
+stays counted when its conversation is later merged into another (the customer did answer).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import Float, case, cast, select
 from sqlalchemy.orm import Session
 
-from pasokh.analytics.sql import Row, Scope, bucket_of, conversation_filters, dimension, grouped
+from pasokh.analytics.sql import Row, Scope, bucket_of, dimension, grouped, scope_filters
 from pasokh.inbox.models import Conversation
 from pasokh.surveys.models import Survey
 
@@ -34,7 +35,7 @@ def asked(*, session: Session, scope: Scope, kind: str) -> list[Row]:
              .select_from(s).join(Conversation, Conversation.id == s.conversation_id)
              .where(s.workspace_id == scope.workspace_id, s.kind == kind,
                     s.status == "answered", s.answered_at >= scope.start,
-                    s.answered_at < scope.end, *conversation_filters(scope)))
+                    s.answered_at < scope.end, *scope_filters(scope)))
     return grouped(session, scope, inner)
 
 
@@ -46,5 +47,5 @@ def comments(*, session: Session, scope: Scope) -> list[Row]:
              .select_from(s).join(Conversation, Conversation.id == s.conversation_id)
              .where(s.workspace_id == scope.workspace_id, s.comment.is_not(None),
                     s.answered_at >= scope.start, s.answered_at < scope.end,
-                    *conversation_filters(scope)))
+                    *scope_filters(scope)))
     return grouped(session, scope, inner, agg="none")

@@ -63,11 +63,9 @@ def dimension(by: Dimension | None) -> ColumnElement[Any]:
     return cast(columns[by], String())
 
 
-def conversation_filters(scope: Scope) -> list[ColumnElement[bool]]:
-    """The WHERE clauses every metric applies to conversations."""
-    # No status filter: it would defeat the index-only scans on (workspace, time). When
-    # merging arrives, exclude the absorbed conversations here.
-    where: list[ColumnElement[bool]] = [Conversation.workspace_id == scope.workspace_id]
+def scope_filters(scope: Scope) -> list[ColumnElement[bool]]:
+    """The request's own filters on conversations (channel, team, agent, category, priority)."""
+    where: list[ColumnElement[bool]] = []
     for column, value in ((Conversation.channel_id, scope.channel_id),
                           (Conversation.team_id, scope.team_id),
                           (Conversation.assignee_id, scope.assignee_id),
@@ -76,6 +74,18 @@ def conversation_filters(scope: Scope) -> list[ColumnElement[bool]]:
         if value is not None:
             where.append(column == value)
     return where
+
+
+def conversation_filters(scope: Scope) -> list[ColumnElement[bool]]:
+    """The WHERE clauses every metric applies to conversations.
+
+    A conversation merged into another is no conversation of its own: its messages moved
+    to the survivor, which is counted once. `merged_into_id` is in every covering index the
+    metrics read (0008), so skipping it keeps their index-only scans; a status filter would
+    not (the absorbed one is resolved like any other).
+    """
+    return [Conversation.workspace_id == scope.workspace_id,
+            Conversation.merged_into_id.is_(None), *scope_filters(scope)]
 
 
 def in_range(at: Any, scope: Scope) -> list[ColumnElement[bool]]:

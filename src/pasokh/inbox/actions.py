@@ -40,6 +40,7 @@ def do_reply(*, session: Session, conversation: Conversation, author: User | Non
 
     `deliver=False` records a reply that was already sent elsewhere (imports, demo).
     """
+    check_not_merged(conversation=conversation)
     at = at or utcnow()
     message = Message(
         workspace_id=conversation.workspace_id, conversation_id=conversation.id,
@@ -118,7 +119,9 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
 
 
 def check_can_reopen(*, session: Session, conversation: Conversation) -> None:
-    """Refuse to reopen when the customer already has a newer open conversation there."""
+    """Refuse to reopen a merged conversation, or when the customer already has a newer
+    open conversation there."""
+    check_not_merged(conversation=conversation)
     other = session.scalar(select(Conversation.id).where(
         Conversation.channel_id == conversation.channel_id,
         Conversation.contact_id == conversation.contact_id,
@@ -220,29 +223,72 @@ def do_correct_triage(*, session: Session, conversation: Conversation, actor: Us
     return decision
 
 
-def do_merge(*, session: Session, source: Conversation, target: Conversation,
-             actor: User | None) -> Conversation:
-    """Move every message of `source` into `target` (same customer) and close `source`."""
+def check_not_merged(*, conversation: Conversation) -> None:
+    """Refuse to work on a conversation that was merged into another: it lives there now."""
+    into = conversation.merged_into_id
+    if into is not None:
+        raise Unprocessable(f"This conversation was merged into conversation {into}; "
+                            "continue there.",
+                            fa=f"این گفت‌وگو در گفت‌وگوی {into} ادغام شده است؛ همان‌جا ادامه "
+                            "دهید.", details={"merged_into_id": into})
+
+
+def check_can_merge(*, source: Conversation, target: Conversation) -> None:
+    """Refuse a merge that is not two live conversations of one customer."""
+    if source.merged_into_id is not None:
+        into = source.merged_into_id
+        raise Unprocessable(f"Conversation {source.id} was already merged into conversation "
+                            f"{into}; there is nothing left in it to merge.",
+                            fa=f"گفت‌وگوی {source.id} پیش‌تر در گفت‌وگوی {into} ادغام شده "
+                            "است؛ چیزی در آن نمانده که ادغام شود.",
+                            details={"merged_into_id": into})
+    if target.merged_into_id is not None:
+        into = target.merged_into_id
+        raise Unprocessable(f"Conversation {target.id} was merged into conversation {into}; "
+                            f"merge into {into} instead.",
+                            fa=f"گفت‌وگوی {target.id} در گفت‌وگوی {into} ادغام شده است؛ در "
+                            f"گفت‌وگوی {into} ادغام کنید.", details={"merged_into_id": into})
     if source.id == target.id:
         raise Unprocessable("A conversation cannot be merged into itself.",
                             fa="گفت‌وگو را نمی‌توان در خودش ادغام کرد.")
     if source.workspace_id != target.workspace_id or source.contact_id != target.contact_id:
         raise Unprocessable("Only two conversations of the same customer can be merged.",
                             fa="فقط دو گفت‌وگوی یک مشتری را می‌توان ادغام کرد.")
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+def do_merge(*, session: Session, source: Conversation, target: Conversation,
+             actor: User | None) -> Conversation:
+    """Move every message of `source` into `target` (same customer) and close `source`.
+
+    `source` stays behind, resolved and empty, with `merged_into_id` saying where it went:
+    no metric counts it, and a second merge of it is refused.
+    """
+    check_can_merge(source=source, target=target)
     for model in (Message, TriageDecision):
         session.execute(update(model).where(model.conversation_id == source.id)
                         .values(conversation_id=target.id))
+    # Conversations merged into `source` earlier now point at where their messages are.
+    session.execute(update(Conversation).where(Conversation.merged_into_id == source.id)
+                    .values(merged_into_id=target.id))
     target.message_count += source.message_count
     target.first_message_at = min(target.first_message_at, source.first_message_at)
     target.last_message_at = max(target.last_message_at, source.last_message_at)
-    waits = [w for w in (target.waiting_since, source.waiting_since) if w is not None]
-    target.waiting_since = min(waits) if waits else None
+    # The merged timeline's first human reply is the earlier of the two.
+    target.first_response_at = _earliest(target.first_response_at, source.first_response_at)
+    target.waiting_since = _earliest(target.waiting_since, source.waiting_since)
     if PRIORITY_RANK[source.priority] < target.priority_rank:
         target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
     source.message_count = 0
     if source.status != "resolved":
         _freed(session, source.workspace_id, source.assignee_id)
     source.status, source.resolved_at, source.waiting_since = "resolved", utcnow(), None
+    source.snoozed_until = None
+    source.merged_into_id = target.id
     refresh_conversations(session, [source.id, target.id])  # their timelines moved
     do_audit(session=session, workspace_id=target.workspace_id, action="conversation.merged",
              target_type="conversation", target_id=target.id,

@@ -33,7 +33,9 @@ class Conversation(Base):
         Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
         # Repeat contact and channel switch (analytics) probe a customer's other
         # conversations by start time and channel: read from the index alone.
-        Index("ix_conversations_contact", "contact_id", "first_message_at", "channel_id"),
+        # (merged_into_id last: an absorbed conversation is skipped inside the index, 0008.)
+        Index("ix_conversations_contact", "contact_id", "first_message_at", "channel_id",
+              "merged_into_id"),
         Index("ix_conversations_recent", "workspace_id", "last_message_at"),
         # The inbox reads its page in queue order and counts its views from these alone:
         # unresolved (the default) and every status.
@@ -90,6 +92,14 @@ class Conversation(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_count: Mapped[int] = mapped_column(default=0)
+    # Set when an agent merged this conversation into another (`inbox/actions.do_merge`):
+    # its messages live there now, and it is no conversation of its own in any metric.
+    # No ON DELETE: nothing deletes one conversation alone, and erasing a customer or a
+    # workspace removes the shell with the survivor (SQLite reflects no options on a column
+    # added later, so the migration's reference must be the plain one).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id"), default=None
+    )
     # Subject and customer name folded for search; written by database triggers (0006).
     search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,6 +28,9 @@ class ConversationRead(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     message_count: int
+    merged_into_id: int | None = Field(
+        default=None, description="Set when this conversation was merged into another: its "
+        "messages are there now, and no metric counts this one.")
 
 
 class ConversationPage(BaseModel):

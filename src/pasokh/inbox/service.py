@@ -225,7 +225,7 @@ def _conversation_read(c: Conversation, key: str, kind: str, name: str) -> Conve
         assignee_id=c.assignee_id, team_id=c.team_id, waiting_since=c.waiting_since,
         first_message_at=c.first_message_at, last_message_at=c.last_message_at,
         first_response_at=c.first_response_at, resolved_at=c.resolved_at,
-        message_count=c.message_count,
+        message_count=c.message_count, merged_into_id=c.merged_into_id,
     )
 
 

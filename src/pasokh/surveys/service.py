@@ -42,6 +42,8 @@ def do_schedule_surveys(*, session: Session, workspace: Workspace, now: datetime
     rows = session.execute(
         select(Conversation).join(Channel, Channel.id == Conversation.channel_id)
         .where(Conversation.workspace_id == workspace.id, Conversation.status == "resolved",
+               # A conversation merged into another was closed by the merge, not solved.
+               Conversation.merged_into_id.is_(None),
                Conversation.is_public.is_(False), Conversation.resolved_at >= now - lookback,
                Channel.kind.in_(settings.channels), ~already)
         .order_by(Conversation.id)
@@ -62,7 +64,8 @@ def do_send_due_surveys(*, session: Session, workspace: Workspace, now: datetime
                         ) -> list[Survey]:
     """Ask each due survey on its conversation's channel through the outbox.
 
-    A conversation that was reopened in the meantime is not surveyed (it is not done).
+    A conversation that was reopened (it is not done) or merged into another (its messages
+    went there) in the meantime is not surveyed.
     """
     due = session.scalars(select(Survey).where(
         Survey.workspace_id == workspace.id, Survey.status == "scheduled",
@@ -70,7 +73,8 @@ def do_send_due_surveys(*, session: Session, workspace: Workspace, now: datetime
     sent = []
     for survey in due:
         conversation = session.get(Conversation, survey.conversation_id)
-        if conversation is None or conversation.status != "resolved":
+        if (conversation is None or conversation.status != "resolved"
+                or conversation.merged_into_id is not None):
             survey.status = "cancelled"
             continue
         locale = "en" if conversation.language == "en" else "fa"

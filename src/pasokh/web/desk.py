@@ -132,7 +132,9 @@ def conversation_page(conversation_id: int, request: Request) -> Response:
         ticket_number = desk.ticket_number(session=session, conversation_id=conversation_id)
         row = session.get(Conversation, conversation_id)
         me = users.get(principal.user_id or 0)
-        can_act = principal.role in AGENTS and row is not None and me is not None
+        # A merged conversation is an empty shell pointing at the survivor: nothing to do here.
+        can_act = (principal.role in AGENTS and row is not None and me is not None
+                   and conversation.merged_into_id is None)
         reply_templates = rendered_templates(session, row, me) \
             if can_act and row is not None and me is not None else []
         workspace_name = session.scalar(
