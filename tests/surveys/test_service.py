@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pasokh.analytics.facts import record_inbound
 from pasokh.customers.models import Contact
 from pasokh.errors import BadRequest
-from pasokh.inbox.actions import do_set_status
+from pasokh.inbox.actions import do_merge, do_set_status
 from pasokh.inbox.models import Conversation, Message
 from pasokh.jobs.models import OutboxJob
 from pasokh.surveys.models import Survey
@@ -82,6 +82,21 @@ def test_a_reopened_conversation_is_not_surveyed(session: Session, world: World)
                   at=T0 + HOUR)
     assert do_send_due_surveys(session=session, workspace=ws, now=T0 + 3 * HOUR) == []
     assert session.scalars(select(Survey.status)).all() == ["cancelled"]
+
+
+def test_a_conversation_closed_by_a_merge_is_not_surveyed(session: Session,
+                                                         world: World) -> None:
+    """Regression: the merge resolves the absorbed conversation, which looked surveyable."""
+    cast = Cast(session, world)
+    ws = workspace(session, world)
+    customer = cast.contact("twice")
+    kept = thread(cast, [(0, "c"), (5, "a")], contact=customer)
+    absorbed = resolved(cast, contact=customer, channel="webchat")
+    do_schedule_surveys(session=session, workspace=ws, now=T0 + HOUR)  # asked before the merge
+    do_merge(session=session, source=absorbed, target=kept, actor=None, at=T0 + HOUR)
+    assert do_send_due_surveys(session=session, workspace=ws, now=T0 + 3 * HOUR) == []
+    assert session.scalars(select(Survey.status)).all() == ["cancelled"]
+    assert do_schedule_surveys(session=session, workspace=ws, now=T0 + 3 * HOUR) == []
 
 
 @pytest.mark.parametrize(("reply", "status", "score", "comment", "answer_closed"), [

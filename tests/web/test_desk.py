@@ -554,6 +554,78 @@ def test_merge_two_conversations_of_the_same_customer(client: TestClient, world:
     assert refused.status_code == 422 and "دو گفت‌وگوی یک مشتری" in refused.json()["detail"]
 
 
+def _one_customer_on(client: TestClient, world: World, *channels: str) -> list[int]:
+    """The same customer (recognised by phone) writing once on each channel."""
+    return [client.post("/api/v1/messages", headers=world.auth("integration"), json=message(
+        channel=channel, provider_message_id=f"{channel}-1", text="همان سفارش",
+        sender={"external_id": f"{channel}-visitor", "phone": "0912 123 4567"})
+    ).json()["conversation_id"] for channel in channels]
+
+
+def test_a_merged_conversation_says_where_it_went(client: TestClient, world: World) -> None:
+    kept, absorbed = _one_customer_on(client, world, "webchat", "telegram-bot")
+    agent = world.auth("agent")
+    assert client.post(f"/api/v1/conversations/{absorbed}/merge", json={"into_id": kept},
+                       headers=agent).status_code == 200
+    api = client.get(f"/api/v1/conversations/{absorbed}", headers=agent).json()
+    assert (api["merged_into_id"], api["status"], api["message_count"]) == (kept, "resolved", 0)
+    assert client.get(f"/api/v1/conversations/{kept}", headers=agent).json()[
+        "merged_into_id"] is None
+    login(client, world, "sara")  # Persian pages
+    page = client.get(f"/conversations/{absorbed}").text
+    assert re.search(rf'id="merged-into"[^>]*>[^<]*ادغام شده[^<]*<a href="/conversations/{kept}"',
+                     page)
+    assert 'id="reply-form"' not in page  # nothing to do on the shell: it points away
+    card = client.get(f"/conversations/{kept}").text
+    assert f'ادغام‌شده در #{kept}' not in card and "ادغام‌شده در #" in card  # Persian digits
+    client.post("/preferences/locale", data={"csrf": csrf_of(card), "locale": "en",
+                                             "back": "/inbox"})
+    english = client.get(f"/conversations/{absorbed}").text
+    assert "This conversation was merged into another" in english
+    assert f"merged into #{kept}" in client.get(f"/conversations/{kept}").text
+
+
+@pytest.mark.parametrize(("language", "again", "into_absorbed", "answer"), [
+    ("en", "was already merged into conversation {kept}",
+     "was merged into conversation {kept}; merge into {kept} instead",
+     "This conversation was merged into conversation {kept}; continue there."),
+    ("fa", "پیش‌تر در گفت‌وگوی {kept} ادغام شده است",
+     "در گفت‌وگوی {kept} ادغام شده است؛ در گفت‌وگوی {kept} ادغام کنید",
+     "این گفت‌وگو در گفت‌وگوی {kept} ادغام شده است؛ همان‌جا ادامه دهید."),
+])
+def test_a_merged_conversation_is_refused_a_second_merge_and_a_reply(
+        client: TestClient, world: World, language: str, again: str, into_absorbed: str,
+        answer: str) -> None:
+    kept, absorbed = _one_customer_on(client, world, "webchat", "telegram-bot")
+    h = {**world.auth("agent"), "Accept-Language": language}
+    merge = f"/api/v1/conversations/{absorbed}/merge"
+    assert client.post(merge, json={"into_id": kept}, headers=h).status_code == 200
+    for url, body, sentence in ((merge, {"into_id": kept}, again),
+                                (f"/api/v1/conversations/{kept}/merge", {"into_id": absorbed},
+                                 into_absorbed),
+                                (f"/api/v1/conversations/{absorbed}/replies",
+                                 {"text": "سلام"}, answer)):
+        refused = client.post(url, json=body, headers=h)
+        assert refused.status_code == 422, refused.text
+        assert sentence.format(kept=kept) in refused.json()["detail"]
+        assert refused.json()["details"] == {"merged_into_id": kept}
+    assert client.get(f"/api/v1/conversations/{kept}", headers=h).json()["message_count"] == 2
+
+
+def test_merging_a_survivor_moves_its_absorbed_conversations_along(client: TestClient,
+                                                                   world: World) -> None:
+    first, second, third = _one_customer_on(client, world, "webchat", "telegram-bot", "sms")
+    h = world.auth("agent")
+    for source, target in ((third, second), (second, first)):
+        assert client.post(f"/api/v1/conversations/{source}/merge", json={"into_id": target},
+                           headers=h).status_code == 200
+    for cid in (second, third):  # both point at where the messages are now
+        assert client.get(f"/api/v1/conversations/{cid}", headers=h).json()[
+            "merged_into_id"] == first
+    assert client.get(f"/api/v1/conversations/{first}", headers=h).json()[
+        "message_count"] == 3
+
+
 def test_a_note_mentioning_a_colleague_tells_them(client: TestClient, world: World) -> None:
     published: list[tuple[str, dict[str, Any]]] = []
 

@@ -262,7 +262,7 @@ def _earliest(*times: datetime | None) -> datetime | None:
 
 
 def do_merge(*, session: Session, source: Conversation, target: Conversation,
-             actor: User | None) -> Conversation:
+             actor: User | None, at: datetime | None = None) -> Conversation:
     """Move every message of `source` into `target` (same customer) and close `source`.
 
     `source` stays behind, resolved and empty, with `merged_into_id` saying where it went:
@@ -286,7 +286,7 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     source.message_count = 0
     if source.status != "resolved":
         _freed(session, source.workspace_id, source.assignee_id)
-    source.status, source.resolved_at, source.waiting_since = "resolved", utcnow(), None
+    source.status, source.resolved_at, source.waiting_since = "resolved", at or utcnow(), None
     source.snoozed_until = None
     source.merged_into_id = target.id
     refresh_conversations(session, [source.id, target.id])  # their timelines moved
