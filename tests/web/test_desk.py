@@ -614,7 +614,8 @@ def test_a_merged_conversation_is_refused_a_second_merge_and_a_reply(
 
 def test_merging_a_survivor_moves_its_absorbed_conversations_along(client: TestClient,
                                                                    world: World) -> None:
-    first, second, third = _one_customer_on(client, world, "webchat", "telegram-bot", "sms")
+    first, second, third = _one_customer_on(client, world, "webchat", "telegram-bot",
+                                            "instagram-main")
     h = world.auth("agent")
     for source, target in ((third, second), (second, first)):
         assert client.post(f"/api/v1/conversations/{source}/merge", json={"into_id": target},
