@@ -279,3 +279,30 @@ def test_shipped_urgent_rules_have_well_formed_unless_lists() -> None:
     assert any(rule.unless for rule in rules.phrase_rules)
     for rule in rules.phrase_rules:
         assert set(rule.unless) <= {"fa", "en", "fa-latn"}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("کارتخوان فروشگاه از صبح قطع بود، ظهر درست شد ولی دوباره قطع شد", "business_down"),
+        ("درگاه خطا میداد، درست شد ولی الان دوباره خطا میده و نمیتونم پرداخت کنم", "cannot_pay"),
+        ("کارتم مسدود شد، رفتم شعبه حل شد ولی بازم مسدود شد", "card_blocked"),
+        ("payment failed at checkout, it was fixed now but it failed again just now", "cannot_pay"),
+        ("dargah error midad, dorost shod vali dobare error mide", "cannot_pay"),
+    ],
+)
+def test_a_fault_that_came_back_after_being_fixed_is_still_urgent(text: str, rule: str) -> None:
+    assert rule in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the resolution comes last: the fault is over, whatever was said before it
+        "کارتخوان دوباره قطع شد ولی الان درست شد",
+        "payment failed again last night, working now, thanks again",
+        "dargah dobare error dad vali dobare zadam ok shod",
+    ],
+)
+def test_a_fault_that_is_over_at_the_end_of_the_message_is_not_reasserted(text: str) -> None:
+    assert urgent_ids(text) == set()
