@@ -148,8 +148,11 @@ def card_rule(**unless: list[str]) -> PriorityRules:
     rule: dict[str, Any] = {
         "id": "card_blocked",
         "reason": "card blocked",
-        "phrases": {"fa": ["کارت* ... مسدود"], "en": ["card blocked"],
-                    "fa-latn": ["kart* ... masdood"]},
+        "phrases": {
+            "fa": ["کارت* ... مسدود"],
+            "en": ["card blocked"],
+            "fa-latn": ["kart* ... masdood"],
+        },
     }
     if unless:
         rule["unless"] = {k.replace("_", "-"): v for k, v in unless.items()}
@@ -181,8 +184,11 @@ def test_a_rule_does_not_fire_when_an_unless_phrase_occurs(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["کارتم مسدود شده و پول ندارم بلیط بخرم", "my card blocked at the till, please help",
-     "kartam masdood shode, komak konid"],
+    [
+        "کارتم مسدود شده و پول ندارم بلیط بخرم",
+        "my card blocked at the till, please help",
+        "kartam masdood shode, komak konid",
+    ],
 )
 def test_the_real_urgent_message_still_fires(text: str) -> None:
     hits = card_rule(**UNLESS).matcher.find(normalise(text))
@@ -190,11 +196,19 @@ def test_the_real_urgent_message_still_fires(text: str) -> None:
 
 
 def test_unless_vetoes_only_its_own_rule() -> None:
-    rules = PriorityRules.parse({"phrase_rules": [
-        {"id": "a", "reason": "a", "phrases": {"en": ["card blocked"]},
-         "unless": {"en": ["what if"]}},
-        {"id": "b", "reason": "b", "phrases": {"en": ["card blocked"]}},
-    ]})
+    rules = PriorityRules.parse(
+        {
+            "phrase_rules": [
+                {
+                    "id": "a",
+                    "reason": "a",
+                    "phrases": {"en": ["card blocked"]},
+                    "unless": {"en": ["what if"]},
+                },
+                {"id": "b", "reason": "b", "phrases": {"en": ["card blocked"]}},
+            ]
+        }
+    )
     hits = rules.matcher.find(normalise("what if my card blocked"))
     assert [h.rule.id for h in hits] == ["b"]
 

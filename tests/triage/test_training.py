@@ -200,7 +200,7 @@ def test_the_urgent_stack_gets_a_hidden_unbalanced_head_and_the_visible_one_stay
     assert model.heads[URGENT_INPUT_HEAD].info["hidden_for"] == "priority"
     assert stack["threshold_tuning"]["recall"] >= 0.95
     # both heads score every message; the visible one is what evaluation and the result use
-    scores = load_model(tmp_path / "m").score("my card got blocked at the atm".split())
+    scores = load_model(tmp_path / "m").score(["my", "card", "got", "blocked", "at", "the", "atm"])
     assert set(scores[URGENT_INPUT_HEAD]) == set(scores["priority"])
     plain = train(
         [rows],

@@ -47,7 +47,7 @@ class UrgentStack:
     priority head's manifest entry, `urgent_stack`.
 
     P(urgent) is read from the head named by `input`: the priority head itself, or (since
-    `corpus-…` 2026-12-08) a hidden head fitted without class weights. With a `gate`, the
+    `corpus-0bd3a979d1`) a hidden head fitted without class weights. With a `gate`, the
     model alone never makes a message urgent unless the category head puts at least
     `gate.min` on `gate.categories` (complaint + technical); phrase rules are not gated.
     """

@@ -83,9 +83,7 @@ class PhraseRule(BaseModel):
             for phrase in phrases:
                 problem = phrase_problem(phrase, finglish=lang == "fa-latn")
                 if problem:
-                    raise ValueError(
-                        f"rule {rule!r}: unless phrase {phrase!r} ({lang}) {problem}"
-                    )
+                    raise ValueError(f"rule {rule!r}: unless phrase {phrase!r} ({lang}) {problem}")
         return value
 
 

@@ -224,8 +224,11 @@ def gate_open(
     """Return, per row, whether model-only urgent is allowed (config.urgent_gate)."""
     if config.urgent_gate is None:
         return np.ones(len(p_category), dtype=bool)
-    cols = [list(category_classes).index(c) for c in config.urgent_gate_categories
-            if c in category_classes]
+    cols = [
+        list(category_classes).index(c)
+        for c in config.urgent_gate_categories
+        if c in category_classes
+    ]
     mass: np.ndarray = p_category[:, cols].sum(axis=1) if cols else np.zeros(len(p_category))
     return mass >= config.urgent_gate
 
@@ -503,8 +506,12 @@ def _tune_urgent(
             **weights,
             "input": URGENT_INPUT_HEAD if config.urgent_unbalanced else "priority",
             **(
-                {"gate": {"categories": list(config.urgent_gate_categories),
-                          "min": config.urgent_gate}}
+                {
+                    "gate": {
+                        "categories": list(config.urgent_gate_categories),
+                        "min": config.urgent_gate,
+                    }
+                }
                 if config.urgent_gate is not None
                 else {}
             ),
@@ -532,6 +539,7 @@ def labelled_fields(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def merge_base(model: CompiledModel, base: CompiledModel) -> CompiledModel:
     """Add to model the heads it lacks, taken from base (with their own feature space)."""
+
     def wanted(h: Head) -> bool:
         if h.name in model.heads:
             return False
