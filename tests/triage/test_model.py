@@ -111,7 +111,8 @@ def test_a_missing_file_or_model_is_a_clear_error(small_model_dir: Path, tmp_pat
 def test_the_shipped_model_loads_with_all_heads() -> None:
     model = load_model(SHIPPED_DIR)
     assert model.version.startswith("corpus-")
-    assert set(model.heads) == {"category", "sentiment", "priority"}
+    # plus the urgent stack's hidden input: the priority head fitted without class weights
+    assert set(model.heads) == {"category", "sentiment", "priority", "priority_unbalanced"}
     assert set(model.heads["category"].classes) == {
         "feedback",
         "complaint",

@@ -258,3 +258,56 @@ def test_urgent_stack_is_ignored_when_the_category_labels_differ() -> None:
     assert stage.stack is None
     assert stage.thresholds == model.heads["priority"].info["thresholds"]
     assert PriorityStage(model, PriorityRules.default()).stack is not None
+
+
+def test_the_model_alone_does_not_make_urgent_what_does_not_read_as_a_fault() -> None:
+    from pasokh.triage.priority import UrgentStack
+
+    stack = UrgentStack(
+        {
+            "urgent": 2.0,
+            "category": {"technical": 0.6, "complaint": 0.3, "question": 0.0},
+            "bias": 3.0,
+            "gate": {"categories": ["complaint", "technical"], "min": 0.3},
+            "thresholds": {"urgent": 0.3},
+        }
+    )
+    fault = {"priority": {"urgent": 0.6}, "category": {"technical": 0.2, "complaint": 0.15}}
+    praise = {"priority": {"urgent": 0.6}, "category": {"technical": 0.1, "question": 0.85}}
+    assert stack.urgent(fault) == pytest.approx(stack(0.6, fault["category"]))
+    assert stack.urgent(fault) > 0.3
+    assert stack.urgent(praise) == 0.0  # complaint + technical 0.1 < 0.3: the gate is shut
+
+
+def test_the_stack_reads_p_urgent_from_the_head_it_names() -> None:
+    from pasokh.triage.priority import UrgentStack
+
+    spec = {"urgent": 1.0, "category": {"technical": 0.0}, "bias": 0.0}
+    scores = {
+        "priority": {"urgent": 0.2},
+        "priority_unbalanced": {"urgent": 0.5},
+        "category": {"technical": 1.0},
+    }
+    assert UrgentStack(spec).urgent(scores) == pytest.approx(0.2 / 1.2)  # sigmoid(log 0.2)
+    hidden = UrgentStack({**spec, "input": "priority_unbalanced"})
+    assert hidden.urgent(scores) == pytest.approx(0.5 / 1.5)
+
+
+def test_shipped_stack_reads_an_unbalanced_hidden_head_behind_a_category_gate() -> None:
+    engine = TriageEngine.load()
+    heads = engine.model.heads
+    stack = heads["priority"].info["urgent_stack"]
+    hidden = heads[stack["input"]]
+    assert hidden.info["hidden_for"] == "priority" and hidden.info["class_weight"] is None
+    assert hidden.classes == heads["priority"].classes
+    assert stack["gate"] == {"categories": ["complaint", "technical"], "min": 0.3}
+    # a phrase rule is not gated: a card blocked is urgent whatever the category head reads
+    assert engine.triage("my card got blocked at the register").priority == "urgent"
+
+
+def test_a_fault_that_came_back_after_being_fixed_is_urgent_end_to_end(
+    engine: TriageEngine,
+) -> None:
+    res = engine.triage("درگاه خطا میداد، درست شد ولی الان دوباره خطا میده و نمیتونم پرداخت کنم")
+    assert res.priority == "urgent"
+    assert any(r.startswith("payment failure blocks a purchase") for r in res.reasons)

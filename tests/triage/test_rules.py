@@ -148,8 +148,11 @@ def card_rule(**unless: list[str]) -> PriorityRules:
     rule: dict[str, Any] = {
         "id": "card_blocked",
         "reason": "card blocked",
-        "phrases": {"fa": ["کارت* ... مسدود"], "en": ["card blocked"],
-                    "fa-latn": ["kart* ... masdood"]},
+        "phrases": {
+            "fa": ["کارت* ... مسدود"],
+            "en": ["card blocked"],
+            "fa-latn": ["kart* ... masdood"],
+        },
     }
     if unless:
         rule["unless"] = {k.replace("_", "-"): v for k, v in unless.items()}
@@ -181,8 +184,11 @@ def test_a_rule_does_not_fire_when_an_unless_phrase_occurs(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["کارتم مسدود شده و پول ندارم بلیط بخرم", "my card blocked at the till, please help",
-     "kartam masdood shode, komak konid"],
+    [
+        "کارتم مسدود شده و پول ندارم بلیط بخرم",
+        "my card blocked at the till, please help",
+        "kartam masdood shode, komak konid",
+    ],
 )
 def test_the_real_urgent_message_still_fires(text: str) -> None:
     hits = card_rule(**UNLESS).matcher.find(normalise(text))
@@ -190,11 +196,19 @@ def test_the_real_urgent_message_still_fires(text: str) -> None:
 
 
 def test_unless_vetoes_only_its_own_rule() -> None:
-    rules = PriorityRules.parse({"phrase_rules": [
-        {"id": "a", "reason": "a", "phrases": {"en": ["card blocked"]},
-         "unless": {"en": ["what if"]}},
-        {"id": "b", "reason": "b", "phrases": {"en": ["card blocked"]}},
-    ]})
+    rules = PriorityRules.parse(
+        {
+            "phrase_rules": [
+                {
+                    "id": "a",
+                    "reason": "a",
+                    "phrases": {"en": ["card blocked"]},
+                    "unless": {"en": ["what if"]},
+                },
+                {"id": "b", "reason": "b", "phrases": {"en": ["card blocked"]}},
+            ]
+        }
+    )
     hits = rules.matcher.find(normalise("what if my card blocked"))
     assert [h.rule.id for h in hits] == ["b"]
 
@@ -279,3 +293,30 @@ def test_shipped_urgent_rules_have_well_formed_unless_lists() -> None:
     assert any(rule.unless for rule in rules.phrase_rules)
     for rule in rules.phrase_rules:
         assert set(rule.unless) <= {"fa", "en", "fa-latn"}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("کارتخوان فروشگاه از صبح قطع بود، ظهر درست شد ولی دوباره قطع شد", "business_down"),
+        ("درگاه خطا میداد، درست شد ولی الان دوباره خطا میده و نمیتونم پرداخت کنم", "cannot_pay"),
+        ("کارتم مسدود شد، رفتم شعبه حل شد ولی بازم مسدود شد", "card_blocked"),
+        ("payment failed at checkout, it was fixed now but it failed again just now", "cannot_pay"),
+        ("dargah error midad, dorost shod vali dobare error mide", "cannot_pay"),
+    ],
+)
+def test_a_fault_that_came_back_after_being_fixed_is_still_urgent(text: str, rule: str) -> None:
+    assert rule in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the resolution comes last: the fault is over, whatever was said before it
+        "کارتخوان دوباره قطع شد ولی الان درست شد",
+        "payment failed again last night, working now, thanks again",
+        "dargah dobare error dad vali dobare zadam ok shod",
+    ],
+)
+def test_a_fault_that_is_over_at_the_end_of_the_message_is_not_reasserted(text: str) -> None:
+    assert urgent_ids(text) == set()

@@ -31,6 +31,25 @@ def feats(text: str) -> list[str]:
         ("زیاد جالب نبود", {"§not_pos", "§bal:-1"}, {"§pos"}),
         ("اصلا راضی نبودم", {"§not_pos"}, {"§pos"}),
         ("غذا مشکلی نداشت", {"§pos", "§bal:+1"}, {"§negverb"}),
+        # v4: a scale word is read against its aspect: low quality is bad, a low price good
+        ("یه پیتزای با کیفیت خیلی پایین فرستادن", {"§neg", "§bal:-1"}, {"§pos"}),
+        ("کیفیت کباب فوق العاده پایین بود", {"§neg", "§bal:-1"}, {"§pos"}),
+        ("قیمت این پک خیلی بالا بود", {"§neg", "§bal:-1"}, {"§pos"}),
+        ("قیمتش پایین بود", {"§pos", "§bal:+1"}, {"§neg"}),
+        ("the quality was really low", {"§neg"}, {"§pos"}),
+        # «فوق العاده» before a polar word intensifies it; alone it is praise
+        ("سوپ فوق العاده بد بود", {"§neg"}, {"§pos"}),
+        ("غذا فوق العاده بود", {"§pos"}, {"§neg"}),
+        # praise of an earlier order is a complaint about this one, unless «مثل قبل»
+        ("دفعه قبل عالی بود", {"§past_pos", "§bal:-1"}, {"§pos"}),
+        ("قبلا کیفیت نونش خیلی بهتر بود", {"§past_pos", "§bal:-1"}, set()),
+        ("مثل قبل عالی بود", {"§pos", "§bal:+1"}, {"§past_pos"}),
+        ("بهتر بود سس هم میذاشتید", set(), {"§past_pos", "§pos"}),
+        ("قبلا دیر میفرستاد الان خوب شده", {"§past_neg", "§pos", "§bal:+2"}, set()),
+        # a missing item said with a negated verb, and "not enjoyable"
+        ("سس رو نذاشته بودن", {"§negverb"}, set()),
+        ("از این کیک هیچ لذت نبردیم", {"§neg"}, {"§pos"}),
+        ("برنج غیر قابل خوردن بود", {"§neg"}, set()),
     ],
 )
 def test_lexicon_features(text: str, present: set[str], absent: set[str]) -> None:

@@ -184,3 +184,45 @@ def test_a_new_category_head_drops_the_base_models_urgent_stack(tmp_path: Path) 
     assert "urgent_stack" not in load_model(tmp_path / "m").heads["priority"].info
     assert "urgent_stack" not in model.heads["priority"].info
     assert "thresholds" in model.heads["priority"].info
+
+
+def test_the_urgent_stack_gets_a_hidden_unbalanced_head_and_the_visible_one_stays_balanced(
+    tmp_path: Path,
+) -> None:
+    from pasokh.triage.corpus import load_corpus
+    from pasokh.triage.training import URGENT_INPUT_HEAD, TrainConfig
+
+    rows = [r for r in load_corpus("train") if r["file"].startswith("en_")][::2]
+    cfg = TrainConfig(max_iter=300)
+    model = train([rows], tmp_path / "m", fields=["category", "priority"], config=cfg)
+    stack = model.heads["priority"].info["urgent_stack"]
+    assert stack["input"] == URGENT_INPUT_HEAD
+    assert model.heads[URGENT_INPUT_HEAD].info["hidden_for"] == "priority"
+    assert stack["threshold_tuning"]["recall"] >= 0.95
+    # both heads score every message; the visible one is what evaluation and the result use
+    scores = load_model(tmp_path / "m").score(["my", "card", "got", "blocked", "at", "the", "atm"])
+    assert set(scores[URGENT_INPUT_HEAD]) == set(scores["priority"])
+    plain = train(
+        [rows],
+        tmp_path / "p",
+        fields=["category", "priority"],
+        config=TrainConfig(max_iter=300, urgent_unbalanced=False, urgent_gate=None),
+    )
+    spec = plain.heads["priority"].info["urgent_stack"]
+    assert spec["input"] == "priority" and "gate" not in spec
+    assert URGENT_INPUT_HEAD not in plain.heads
+
+
+def test_a_new_category_head_leaves_the_hidden_stack_input_behind(tmp_path: Path) -> None:
+    from pasokh.triage.corpus import load_corpus
+    from pasokh.triage.training import URGENT_INPUT_HEAD
+
+    assert URGENT_INPUT_HEAD in TriageEngine.load().model.heads
+    rows = [
+        {"text": r["text"], "category": r["category"]}
+        for r in load_corpus("train")
+        if r["file"].startswith("en_")
+    ][::6]
+    model = train([rows], tmp_path / "m")  # the priority head comes from the base, no stack
+    assert URGENT_INPUT_HEAD not in model.heads
+    assert "priority" in model.heads and "sentiment" in model.heads

@@ -32,7 +32,7 @@ from pasokh.triage.priority_cues import priority_features
 from pasokh.triage.sentiment_lexicon import lexicon_features
 
 # Bump when extract() changes: a model records the version it was trained with.
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 
 GROUP_WORD, GROUP_CHAR, GROUP_LEXICON, GROUP_EXTRA, GROUP_PRIORITY = 0, 1, 2, 3, 4
 N_GROUPS = 5

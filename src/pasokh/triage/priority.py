@@ -45,9 +45,18 @@ class UrgentStack:
     p = sigmoid(w_u · log P(urgent) + Σ_c w_c · log P(category = c) + b), probabilities
     clipped at `floor`; the weights and the thresholds tuned on it (out of fold) are in the
     priority head's manifest entry, `urgent_stack`.
+
+    P(urgent) is read from the head named by `input`: the priority head itself, or (since
+    `corpus-0bd3a979d1`) a hidden head fitted without class weights. With a `gate`, the
+    model alone never makes a message urgent unless the category head puts at least
+    `gate.min` on `gate.categories` (complaint + technical); phrase rules are not gated.
     """
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        self.input = str(spec.get("input", "priority"))
+        gate = spec.get("gate") or {}
+        self.gate_categories = tuple(str(c) for c in gate.get("categories", ()))
+        self.gate_min = float(gate["min"]) if "min" in gate else None
         self.w_urgent = float(spec["urgent"])
         self.w_category = {str(c): float(w) for c, w in spec["category"].items()}
         self.bias = float(spec["bias"])
@@ -57,9 +66,29 @@ class UrgentStack:
         }
 
     def usable_with(self, model: CompiledModel) -> bool:
-        """True if the model's category head has exactly the classes the stack was fitted on."""
+        """True if the model's category head has exactly the classes the stack was fitted on
+        and the head it reads P(urgent) from is there."""
         head = model.heads.get("category")
-        return head is not None and set(head.classes) == set(self.w_category)
+        source = model.heads.get(self.input)
+        return (
+            head is not None
+            and set(head.classes) == set(self.w_category)
+            and source is not None
+            and "urgent" in source.classes
+        )
+
+    def gate_open(self, category: Scores) -> bool:
+        """True if the model may call the message urgent (the category reads as a fault)."""
+        if self.gate_min is None:
+            return True
+        return sum(category.get(c, 0.0) for c in self.gate_categories) >= self.gate_min
+
+    def urgent(self, all_scores: dict[str, Scores]) -> float:
+        """The stacked P(urgent) of one message's head scores; 0 when the gate is closed."""
+        category = all_scores["category"]
+        if not self.gate_open(category):
+            return 0.0
+        return self(all_scores[self.input]["urgent"], category)
 
     def __call__(self, p_urgent: float, category: Scores) -> float:
         floor = self.floor
@@ -158,7 +187,7 @@ class PriorityStage:
         all_scores = model_scores(doc, self.model)
         scores = all_scores["priority"]
         if self.stack is not None:
-            scores = {**scores, "urgent": self.stack(scores["urgent"], all_scores["category"])}
+            scores = {**scores, "urgent": self.stack.urgent(all_scores)}
         thresholds = self.thresholds
         if self.dispute_thresholds is not None and has_dispute_cue(doc.norm, doc.language):
             thresholds = self.dispute_thresholds

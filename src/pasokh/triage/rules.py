@@ -16,7 +16,9 @@ A rule may also list ``unless`` phrases (same syntax, same languages): it does n
 on a message where one of them occurs, e.g. a hypothetical question («اگه ... مسدود
 میشه») or a fault already over ("... working now"). ``unless`` phrases are checked
 strictly: one that is empty or has a dangling ``...``, ``|`` or ``*`` is refused with the
-rule's id and the phrase.
+rule's id and the phrase. An ``unless`` phrase does not veto when a later clause says the
+fault is back («درست شد ولی دوباره قطع شد», "fixed now, but it's down again":
+``REASSERTED``, checked only after the last ``unless`` match of the rule).
 """
 
 from __future__ import annotations
@@ -81,9 +83,7 @@ class PhraseRule(BaseModel):
             for phrase in phrases:
                 problem = phrase_problem(phrase, finglish=lang == "fa-latn")
                 if problem:
-                    raise ValueError(
-                        f"rule {rule!r}: unless phrase {phrase!r} ({lang}) {problem}"
-                    )
+                    raise ValueError(f"rule {rule!r}: unless phrase {phrase!r} ({lang}) {problem}")
         return value
 
 
@@ -303,6 +303,12 @@ class PhraseMatcher:
         self._native, self._latin = self._indexes([r.phrases for r in rules])
         self._unless_native, self._unless_latin = self._indexes([r.unless for r in rules])
         self._has_unless = frozenset(r for r, rule in enumerate(rules) if rule.unless)
+        # per rule, its unless phrases (to find where the last one ends)
+        self._unless_of: dict[int, tuple[list[_Phrase], list[_Phrase]]] = {}
+        for ph in self._unless_native.phrases:
+            self._unless_of.setdefault(ph.rule, ([], []))[0].append(ph)
+        for ph in self._unless_latin.phrases:
+            self._unless_of.setdefault(ph.rule, ([], []))[1].append(ph)
 
     @staticmethod
     def _indexes(lists: list[dict[str, list[str]]]) -> tuple[_Index, _Index]:
@@ -336,8 +342,24 @@ class PhraseMatcher:
                 self._unless_native, self._unless_latin, norm, tokens, language, vetoable
             )
             for r in vetoed:
-                del matched[r]
+                if not self._reasserted(r, norm, tokens):
+                    del matched[r]
         return [PhraseHit(self.rules[r], matched[r]) for r in sorted(matched)]
+
+    def _reasserted(self, rule: int, norm: str, tokens: list[str]) -> bool:
+        """True if, after the rule's last `unless` match, a clause says the fault is back.
+
+        Only reached when an `unless` phrase vetoed the rule (rare), so it may be slow.
+        """
+        native, latin = self._unless_of.get(rule, ([], []))
+        text = f" {norm} "
+        ends = [m.end() for ph in native for m in ph.pattern.finditer(text)]
+        if ends:
+            return _reasserted_after(text[max(ends) :], latin=False)
+        latin_tokens = [t for t in tokens if t.isascii() and t.isalpha()]
+        key_text = " " + " ".join(latin_key(t) for t in latin_tokens) + " "
+        ends = [m.end() for ph in latin for m in ph.pattern.finditer(key_text)]
+        return bool(ends) and _reasserted_after(key_text[max(ends) :], latin=True)
 
 
 def _search(
@@ -373,6 +395,50 @@ def _search(
                 span = m.group(0).count(" ") + 1
                 matched[ph.rule] = " ".join(latin_tokens[first : first + span])
     return matched
+
+
+# A later clause saying a fault that an `unless` phrase called over is back: «درست شد ولی
+# دوباره قطع شد», "fixed now … it went down again", "dorost shod vali dobare error mide".
+# Written as phrases (rules syntax); checked only on the text after the last `unless` match,
+# so a resolution that comes last («قطع شد، دوباره زدم اوکی شد») still vetoes the rule.
+REASSERTED: dict[str, list[str]] = {
+    "fa": [
+        "ولی|اما|ولیکن|بعد|الان|ولے ... دوباره|بازم|مجددا|مجدد",
+        "ولی|اما باز",
+        "دوباره|بازم|مجددا قطع*|خراب*|مسدود*|خطا|ارور|نمیشه|نمیکنه|نشد|نمیده",
+    ],
+    "en": [
+        "down|failing|failed|fails|broke|broken|blocked|declined|stopped|crashed|crashing"
+        " ... again",
+        "frozen|locked|offline|dead|rejected|erroring ... again",
+        "but|now ... stopped|not working",
+    ],
+    "fa-latn": [
+        "vali|ama|bad|alan ... dobare|bazam|mojadadan",
+        "vali|ama baz",
+        "dobare|bazam ghat*|kharab*|masdood*|error|nemishe|nashod|nemide",
+    ],
+}
+
+
+@lru_cache(maxsize=1)
+def _reassert_patterns() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    native = [
+        p.pattern
+        for lang in ("fa", "en")
+        for ph in REASSERTED[lang]
+        if (p := _compile_phrase(0, ph, finglish=False))
+    ]
+    latin = [
+        p.pattern for ph in REASSERTED["fa-latn"] if (p := _compile_phrase(0, ph, finglish=True))
+    ]
+    return native, latin
+
+
+def _reasserted_after(text: str, *, latin: bool) -> bool:
+    """True if a REASSERTED phrase occurs in text (normalised, or Finglish spelling keys)."""
+    native, keys = _reassert_patterns()
+    return any(p.search(text) for p in (keys if latin else native))
 
 
 # Words of a billing dispute: a fee, a renewal after cancelling, a refund of a difference.

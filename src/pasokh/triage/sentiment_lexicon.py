@@ -67,6 +67,8 @@ NEGATIVE: frozenset[str] = frozenset(
     چندش چندشآور دورریختم دورریختیم ناکافی وارفته بادکرده پرچرب ناراحت ناراحتم عصبانی
     شاکی گلایه نارضایتی پسدادم کثیفی بینظم بینظمی سردشده یخکرده بیارزش نمیارزه
     نمیارزید ارزشنداشت پیشنهادنمیکنم توصیهنمیکنم خوشمنیومد خوشماننیامد دوستنداشتم
+    غیرقابل لذتنبردم لذتنبردیم لذتنبرد دلسرد دلسردشدم خجالتآور خجالتاور تنزل بدترشده
+    بدترمیشه نامطلوب
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
@@ -76,6 +78,8 @@ FA_NEGATORS: frozenset[str] = frozenset(
     نبود نیست نبودن نبودند نبوده نشد نشده نداشت نداره نداشتن نداشتند ندارید نیومد نکرد نکردن
     نمیشه نمیکنم نمیدم نمیکنه نبودش نیستش نیس nabood nabud nist nashod nadasht
     نبودم نبودیم نیستم نیستیم نشدم نشدیم نداشتم نداشتیم نمیشد نکرده
+    نذاشته نذاشتن نذاشتند نذاشتین نذاشتید نزاشته نزاشتن نریخته نریختن نفرستادند نفرستادین
+    نیاوردند نیاوردین نیوردن ندیدم نخوندن نخوندین نخوندید
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 EN_NEGATORS: frozenset[str] = frozenset(
@@ -106,7 +110,49 @@ OVERALL: frozenset[str] = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
+# A scale word says nothing alone: «پایین» is bad for quality and good for a price. Read
+# after an aspect noun in the same clause («کیفیت غذا فوق العاده پایین بود», «قیمت بالا»),
+# it is the verdict, whatever polar-looking words («فوق العاده», «با کیفیت») stand between.
+QUALITY_ASPECTS: frozenset[str] = frozenset(
+    """
+    کیفیت کیفیتش کیفیتشون کیفیته کیفیتها طعم طعمش مزه مزش مزهش حجم حجمش مقدار مقدارش
+    سرعت سرعتش quality portion portions
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+PRICE_ASPECTS: frozenset[str] = frozenset(
+    """
+    قیمت قیمتش قیمتها قیمتشون قیمتا هزینه هزینش هزینهاش هزینهها مبلغ نرخ کرایه price prices
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+SCALE_LOW: frozenset[str] = frozenset(
+    """
+    پایین پایینه پایینتر پایینی کم کمه کمتر افت افتکرده نازل low lower
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+SCALE_HIGH: frozenset[str] = frozenset(
+    """
+    بالا بالاست بالاتر بالاس زیاد زیاده زیادی نجومی high higher
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+# «دفعه قبل عالی بود», «قبلا خیلی بهتر بود»: praise of an earlier order is a complaint about
+# this one (and a gripe about the past, praise of the present). «مثل قبل» is not a contrast.
+PAST_MARKERS: frozenset[str] = frozenset(
+    """
+    قبلا قبلن قبلنا سابقا سابق دفعهقبل دفعهیقبل سریقبل سریهایقبل دفعاتقبل دفعههایقبل
+    دفعهپیش سریپیش دفعهیپیش گذشته قبلیها نسبتبهقبل
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+# «… الان خوب شده», «این بار سرد بود»: the clause is about this time again
+NOW_MARKERS: frozenset[str] = frozenset(
+    {"الان", "الآن", "اینبار", "ایندفعه", "اینسری", "امروز", "now", "today"}
+)
+SAME_AS: frozenset[str] = frozenset({"مثل", "عین", "مانند", "همانند", "like"})
+# comparatives that are praise only when said of the past («قبلا بهتر بود»); alone they
+# are usually a suggestion («بهتر بود سس هم میذاشتید»)
+PAST_PRAISE: frozenset[str] = frozenset({"بهتر", "بهتربود", "خوشمزهتر", "بیشتر", "better"})
+
 _WINDOW = 3
+_ASPECT_WINDOW = 4
 
 
 def _key(entry: str) -> str:
@@ -114,6 +160,14 @@ def _key(entry: str) -> str:
     return "".join(normalise(entry).split())
 
 
+QUALITY_ASPECTS = frozenset(_key(w) for w in QUALITY_ASPECTS)
+PRICE_ASPECTS = frozenset(_key(w) for w in PRICE_ASPECTS)
+SCALE_LOW = frozenset(_key(w) for w in SCALE_LOW)
+SCALE_HIGH = frozenset(_key(w) for w in SCALE_HIGH)
+PAST_MARKERS = frozenset(_key(w) for w in PAST_MARKERS)
+NOW_MARKERS = frozenset(_key(w) for w in NOW_MARKERS)
+PAST_PRAISE = frozenset(_key(w) for w in PAST_PRAISE)
+_ASPECTS = QUALITY_ASPECTS | PRICE_ASPECTS
 POSITIVE = frozenset(_key(w) for w in POSITIVE)
 NEGATIVE = frozenset(_key(w) for w in NEGATIVE) - POSITIVE
 FA_NEGATORS = frozenset(_key(w) for w in FA_NEGATORS)
@@ -122,7 +176,9 @@ INTENSIFIERS = frozenset(_key(w) for w in INTENSIFIERS)
 OVERALL = frozenset(_key(w) for w in OVERALL)
 _POLAR = POSITIVE | NEGATIVE
 # every prefix of a polar entry: a token that is none of these cannot start a match
-_STARTS = frozenset(w[:n] for w in _POLAR | FA_NEGATORS for n in range(1, len(w) + 1))
+_STARTS = frozenset(
+    w[:n] for w in _POLAR | FA_NEGATORS | PAST_PRAISE for n in range(1, len(w) + 1)
+) | _ASPECTS | {"با"}
 
 
 _CLAUSE_END = frozenset({"بود", "بودن", "است", "هست", "ولی", "اما", "و", "،", ",", ".", "!", "؟"})
@@ -152,6 +208,34 @@ def _modifier(tokens: list[str], i: int, words: frozenset[str]) -> bool:
     return any(a + b in words for a, b in pairwise(before))
 
 
+def _scale_verdict(tokens: list[str], i: int) -> tuple[str, int] | None:
+    # («با») aspect noun … scale word, in one clause: the polarity and the scale word's index
+    start = i + 1 if tokens[i] == "با" else i
+    if start >= len(tokens) or tokens[start] not in _ASPECTS:
+        return None
+    for j in range(start + 1, min(len(tokens), start + 1 + _ASPECT_WINDOW)):
+        t = tokens[j]
+        if t in _CLAUSE_END:
+            return None
+        low, high = t in SCALE_LOW, t in SCALE_HIGH
+        if low or high:
+            good = high if tokens[start] in QUALITY_ASPECTS else low
+            return ("pos" if good else "neg"), j
+    return None
+
+
+def _after_past(tokens: list[str], i: int) -> bool:
+    # a past marker earlier in the same clause, not introduced by «مثل» («مثل قبل عالی»)
+    for j in range(i - 1, max(-1, i - 1 - _ASPECT_WINDOW), -1):
+        t = tokens[j]
+        pair = t + tokens[j + 1] if j + 1 < i else ""
+        if t in _CLAUSE_END or t in NOW_MARKERS or pair in NOW_MARKERS:
+            return False
+        if t in PAST_MARKERS or pair in PAST_MARKERS:
+            return not (j > 0 and tokens[j - 1] in SAME_AS)
+    return False
+
+
 def lexicon_features(tokens: list[str]) -> list[str]:
     """Return pseudo-features for polar words: §pos / §neg / §not_pos / §not_neg per hit, and
     one §bal:<n> for the balance of positive minus negative hits (clipped to ±3), so that a
@@ -168,6 +252,18 @@ def lexicon_features(tokens: list[str]) -> list[str]:
         if tokens[i] not in _STARTS:
             i += 1
             continue
+        verdict = _scale_verdict(tokens, i)
+        if verdict is not None:
+            polarity, j = verdict
+            out.append(f"§{polarity}")
+            balance += 1 if polarity == "pos" else -1
+            i = j + 1
+            continue
+        if tokens[i] in PAST_PRAISE and _after_past(tokens, i):
+            out.append("§past_pos")  # «قبلا بهتر بود»: this time it was worse
+            balance -= 1
+            i += 1
+            continue
         width = 1
         pair = tokens[i] + tokens[i + 1] if i + 1 < n else ""
         # entries written without a space also match two tokens («حرف نداشت» → حرفنداشت)
@@ -175,6 +271,9 @@ def lexicon_features(tokens: list[str]) -> list[str]:
         width = 2 if word is pair else 1
         if i > 0 and tokens[i - 1] + tokens[i] in SOFTENERS:
             i += 1  # «یه کم»: the کم of a softener, not a complaint about quantity
+            continue
+        if word in INTENSIFIERS and i + width < n and tokens[i + width] in _POLAR | SCALE_LOW:
+            i += width  # «فوق العاده پایین», «فوق العاده بد»: an intensifier, not praise
             continue
         if word in POSITIVE:
             polarity = "pos"
@@ -192,8 +291,14 @@ def lexicon_features(tokens: list[str]) -> list[str]:
         negators = [] if closed else _negators_after(tokens, i + width)
         negated = bool(negators) or any(t in EN_NEGATORS for t in tokens[max(0, i - _WINDOW) : i])
         used.update(negators[:1])
-        out.append(f"§not_{polarity}" if negated else f"§{polarity}")
         effective = "pos" if (polarity == "pos") != negated else "neg"
+        if _after_past(tokens, i):
+            # «دفعه قبل عالی بود»: praise of the last order; «قبلا دیر میاورد»: a gripe that is over
+            out.append(f"§past_{effective}")
+            balance += -1 if effective == "pos" else 1
+            i += width
+            continue
+        out.append(f"§not_{polarity}" if negated else f"§{polarity}")
         if effective == "neg" and _modifier(tokens, i, SOFTENERS):
             out.append("§soft_neg")  # a reservation, not a verdict: left out of the balance
         else:
