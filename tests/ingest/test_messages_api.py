@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -238,3 +239,15 @@ def test_errors_are_the_same_on_the_fast_path(client: TestClient, world: World) 
     assert long.status_code == 413 and "10,000" in long.json()["detail"]
     agent = client.post("/api/v1/messages", json=message(), headers=world.auth("agent"))
     assert agent.status_code == 403
+
+
+def test_a_sender_refused_by_the_channel_is_a_4xx_not_a_logged_fault(
+        client: TestClient, world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="pasokh")
+    answer = client.post("/api/v1/messages", headers=world.auth("integration"), json={
+        "channel": "sms", "provider_message_id": "sms-1",
+        "sender": {"external_id": "visitor-9"}, "text": "سلام"})
+    assert answer.status_code == 422
+    assert "is not a phone number" in answer.json()["detail"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("message refused" in r.getMessage() for r in caplog.records)

@@ -115,7 +115,12 @@ class IngestWriter:
                 for pending in batch:
                     self._store([pending])
                 return
-            log.exception("storing a message failed")
+            if isinstance(error, PasokhError) and error.status_code < 500:
+                # the sender's mistake (e.g. an SMS sender that is no phone number): the
+                # caller gets the sentence; it is not a fault of ours to log as one
+                log.info("message refused: %s", error)
+            else:
+                log.exception("storing a message failed")
             batch[0].future.set_exception(_unavailable(error))
             return
         self.batches += 1
