@@ -683,3 +683,28 @@ def test_a_person_who_reads_english_pages_reads_english_errors(client: TestClien
     response = client.get("/inbox?priority=panic")
     assert response.json()["detail"] == \
         "Unknown priority 'panic': use one of urgent, high, normal, low."
+
+
+def test_a_merge_moves_the_absorbed_conversations_tickets_to_the_survivor(
+        client: TestClient, world: World, db: Database) -> None:
+    from pasokh.tickets.models import TicketConversation
+    from pasokh.tickets.service import do_link, do_open_ticket
+
+    kept, absorbed = _one_customer_on(client, world, "webchat", "telegram-bot")
+    with db.write() as session:
+        only_absorbed = do_open_ticket(session=session, workspace_id=world.workspace_id,
+                                       subject="درگاه پرداخت", conversation_ids=(absorbed,))
+        both = do_open_ticket(session=session, workspace_id=world.workspace_id,
+                              subject="همان مشکل", conversation_ids=(kept,))
+        do_link(session=session, ticket=both, conversation_id=absorbed)
+        tickets = (only_absorbed.id, both.id)
+        session.commit()
+    login(client, world, "sara")
+    page = client.get(f"/conversations/{absorbed}").text
+    merged = client.post(f"/api/v1/conversations/{absorbed}/merge", json={"into_id": kept},
+                         headers={"X-CSRF-Token": csrf_of(page)})
+    assert merged.status_code == 200, merged.text
+    with db.read() as session:
+        links = session.execute(select(TicketConversation.ticket_id,
+                                       TicketConversation.conversation_id)).all()
+    assert sorted(links) == sorted([(tickets[0], kept), (tickets[1], kept)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pasokh.analytics.facts import refresh_conversations
@@ -17,6 +17,7 @@ from pasokh.db import utcnow
 from pasokh.errors import Conflict, Unprocessable
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.service import do_enqueue
+from pasokh.tickets.models import TicketConversation
 from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
 from pasokh.users.models import User
 
@@ -272,6 +273,13 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     for model in (Message, TriageDecision):
         session.execute(update(model).where(model.conversation_id == source.id)
                         .values(conversation_id=target.id))
+    # Its tickets now gather the survivor (once, if a ticket already had both).
+    tc = TicketConversation
+    session.execute(update(tc).where(
+        tc.conversation_id == source.id,
+        tc.ticket_id.not_in(select(tc.ticket_id).where(tc.conversation_id == target.id))
+    ).values(conversation_id=target.id))
+    session.execute(delete(tc).where(tc.conversation_id == source.id))
     # Conversations merged into `source` earlier now point at where their messages are.
     session.execute(update(Conversation).where(Conversation.merged_into_id == source.id)
                     .values(merged_into_id=target.id))
