@@ -33,7 +33,11 @@ def rule_hits(rules: PriorityRules, texts: list[str]) -> list[set[str]]:
     """Per text, the ids of the urgent rules that fire on it."""
     matcher = rules.matcher
     return [
-        {h.rule.id for h in matcher.find(normalise(t), detect_language(t)) if h.rule.level == "urgent"}
+        {
+            h.rule.id
+            for h in matcher.find(normalise(t), detect_language(t))
+            if h.rule.level == "urgent"
+        }
         for t in texts
     ]
 
@@ -80,14 +84,18 @@ def main() -> None:
     tables = {k: rule_table(h, truth, ids) for k, h in hits.items()}
     print("| rule | " + " | ".join(files) + " |")
     for rid in [*ids, "*"]:
-        cells = " | ".join(f"{t[rid][0]} / {t[rid][1]}" if rid in t else "—" for t in tables.values())
+        cells = " | ".join(
+            f"{t[rid][0]} / {t[rid][1]}" if rid in t else "—" for t in tables.values()
+        )
         print(f"| {rid} | {cells} |")
     if args.before:
         a = np.array([bool(h) for h in hits["after"]])
         b = np.array([bool(h) for h in hits["before"]])
-        print(f"urgent rows caught only after: {int((a & ~b & truth).sum())}, "
-              f"not-urgent rows newly fired on: {int((a & ~b & ~truth).sum())}, "
-              f"urgent rows lost: {int((b & ~a & truth).sum())}")
+        print(
+            f"urgent rows caught only after: {int((a & ~b & truth).sum())}, "
+            f"not-urgent rows newly fired on: {int((a & ~b & ~truth).sum())}, "
+            f"urgent rows lost: {int((b & ~a & truth).sum())}"
+        )
     for rid in args.show:
         for i, h in enumerate(hits["after"]):
             if rid in h:
