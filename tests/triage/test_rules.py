@@ -320,3 +320,108 @@ def test_a_fault_that_came_back_after_being_fixed_is_still_urgent(text: str, rul
 )
 def test_a_fault_that_is_over_at_the_end_of_the_message_is_not_reasserted(text: str) -> None:
     assert urgent_ids(text) == set()
+
+
+# Rules default-2026.12e: the urgent kinds the model scored lowest out of fold (docs/triage.md,
+# "Urgent rules for the kinds the model cannot score").
+@pytest.mark.parametrize(
+    "text",
+    [
+        "پسرم یکی از آهنرباهای اسباب بازی رو قورت داده",
+        "my son swallowed a magnet from the toy set you sold us",
+        "بخاری که خریدیم بوی گاز میده، بچه ها سرگیجه دارن",
+        "I can smell gas since your technician installed the boiler",
+        "boo gaz miad az bokhari, bache ha sargije daran",
+        "شارژر تو پریز جرقه زد و ازش دود بلند شد",
+        "the e-bike battery is hissing and too hot to touch",
+        "پاوربانکی که خریدم داغ میشه و باتریش باد کرده",
+        "my daughter fainted after the first dose",
+        "courier shoved my elderly dad at the door",
+    ],
+)
+def test_harm_in_everyday_words_is_urgent(text: str) -> None:
+    assert "harm_everyday" in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what happens if I smell gas after the installation?",
+        "what should I do if my kid swallows one of the magnets?",
+        "اگه بوی گاز بیاد چیکار کنم؟",
+        "اگر بچه آهنربا رو قورت داد چیکار کنیم؟",
+        "I nearly swallowed the little plastic tag in the bun",
+        "از خنده غش کردم با این تبلیغتون",
+        "بستنی که آوردید کامل ذوب شده بود",
+        "the scarves bled in the wash and my whites are pink",
+    ],
+)
+def test_a_question_about_harm_or_a_figure_of_speech_is_not_urgent(text: str) -> None:
+    assert "harm_everyday" not in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "تو پروفایلم سفارشای یه نفر دیگه رو میبینم با آدرس خونه و تلفنش",
+        "فاکتوری که برام ایمیل کردید مال یه مشتری دیگه ست، اسم و آدرسش توشه",
+        "I can see someone else's orders and address in my account",
+        "the confirmation has another customer's name, phone number and address on it",
+        "your agent emailed me someone else's passport by mistake",
+        "etelaate ye nafar dige ro too app mibinam",
+    ],
+)
+def test_another_customers_data_shown_to_me_is_urgent(text: str) -> None:
+    assert "data_exposed" in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I received someone else's order instead of mine",
+        "سفارش یه نفر دیگه رو برام آوردن",
+        "Can I order for someone else's address and pay myself?",
+        "can someone else see my address if I share my wishlist?",
+    ],
+)
+def test_a_misdelivered_order_or_a_privacy_question_is_not_data_exposed(text: str) -> None:
+    assert "data_exposed" not in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "یکی با اسم من از شما وام گرفته، من هیچ درخواستی ندادم",
+        "یه خط به اسم من فعال شده که من نگرفتم",
+        "someone opened a phone line in my name",
+        "there's a loan on my credit file from you, I have never been your customer",
+        "ye nafar be esme man vam gerefte",
+    ],
+)
+def test_a_loan_or_line_opened_in_my_name_is_urgent(text: str) -> None:
+    assert "opened_in_my_name" in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd like to open a second line in my name",
+        "میخوام یه خط به اسم خودم بگیرم",
+        "چطوری میشه سیمکارت رو به اسم خودم کنم؟",
+        "the booking is in my name, can my wife check in?",
+    ],
+)
+def test_asking_to_open_something_in_my_name_is_not_fraud(text: str) -> None:
+    assert "opened_in_my_name" not in urgent_ids(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "اگه درگاه پرداخت خطا داد چیکار کنم؟",
+        "درصورتیکه کارتم مسدود شد چیکار کنم؟",
+    ],
+)
+def test_persian_what_should_i_do_if_openers_veto_the_rule(text: str) -> None:
+    # regression: written "چیکار|چکار|چه کار کنم" in 12d, which only matched "چیکار کار کنم"
+    assert urgent_ids(text) == set()
