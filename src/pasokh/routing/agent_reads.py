@@ -34,6 +34,7 @@ from pasokh.routing.snapshot_data import (
     engine_state,
 )
 from pasokh.routing.tables import RESOLVED
+from pasokh.statements import Fast
 from pasokh.users.models import Team, TeamMember
 
 _P = AgentProfile
@@ -81,13 +82,15 @@ _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
                     Conversation.assignee_id == bindparam("id"),
                     Conversation.status != RESOLVED)
              .group_by(Channel.kind))
-# SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent.
-LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
+# SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent. Run on the
+# cursor (statements.Fast): every decision sends it.
+_LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
     .where(_P.user_id == bindparam("id"), _P.workspace_id == bindparam("ws")) \
     .with_for_update(skip_locked=True)
+LOCK_ROW = Fast(_LOCK_ROW)
 # The same, also saying whether the agent is in the conversation's team (no extra trip).
-LOCK_ROW_IN_TEAM = LOCK_ROW.add_columns(exists().where(
-    TeamMember.user_id == _P.user_id, TeamMember.team_id == bindparam("team")).label("in_team"))
+LOCK_ROW_IN_TEAM = Fast(_LOCK_ROW.add_columns(exists().where(
+    TeamMember.user_id == _P.user_id, TeamMember.team_id == bindparam("team")).label("in_team")))
 _STATIC_ROWS = select(_P.user_id, _P.config_token, _P.capacity, _P.skills, _P.languages,
                       _P.channel_weights, _P.working_hours) \
     .where(_P.user_id.in_(bindparam("ids", expanding=True)))

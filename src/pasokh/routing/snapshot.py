@@ -182,17 +182,17 @@ def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: in
     session.flush()
     conn = session.connection()
     if team_id is None:
-        row = conn.execute(LOCK_ROW, {"id": user_id, "ws": workspace_id}).first()
+        row = LOCK_ROW.first(conn, {"id": user_id, "ws": workspace_id})
     else:
-        row = conn.execute(LOCK_ROW_IN_TEAM,
-                           {"id": user_id, "ws": workspace_id, "team": team_id}).first()
+        row = LOCK_ROW_IN_TEAM.first(conn, {"id": user_id, "ws": workspace_id, "team": team_id})
     if row is None:
         # Offline, gone, or locked by someone else: say nothing of the first two here.
         return None
-    if row.presence != "online":
+    presence, token, last_assigned_at = row[:3]
+    if presence != "online":
         txn.known[user_id] = None
         return None
-    if team_id is not None and not row.in_team:
+    if team_id is not None and not row[3]:
         txn.dirty[user_id] = workspace_id  # team membership changed: re-read all of it
         return None
     held = read_held(session, workspace_id, user_id) if read_load else {}
@@ -201,10 +201,10 @@ def lock_agent(session: Session, workspace_id: int, user_id: int, *, team_id: in
     if teams is None:
         teams = frozenset(t for _, t in conn.execute(SOME_TEAMS, {"ws": workspace_id,
                                                                    "ids": [user_id]}))
-    static = static_profiles(session, [(user_id, row.config_token)])[user_id]
-    entry = AgentEntry(user_id=user_id, workspace_id=workspace_id, token=row.config_token,
+    static = static_profiles(session, [(user_id, token)])[user_id]
+    entry = AgentEntry(user_id=user_id, workspace_id=workspace_id, token=token,
                        static=static, team_ids=teams, held=held,
-                       last_assigned=stamp(row.last_assigned_at))
+                       last_assigned=stamp(last_assigned_at))
     if read_load:
         txn.known[user_id] = entry
     else:
