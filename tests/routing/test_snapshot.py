@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from pasokh.customers.service import SenderIdentity
@@ -21,8 +22,10 @@ from pasokh.inbox.models import Conversation
 from pasokh.ingest.service import InboundMessage, do_ingest
 from pasokh.routing import snapshot
 from pasokh.routing.config import do_ensure_calendar
-from pasokh.routing.models import ConversationRouting, RoutingDecision
+from pasokh.routing.models import AgentProfile, ConversationRouting, RoutingDecision
 from pasokh.routing.service import do_fill_capacity
+from pasokh.routing.snapshot_data import WorkspaceSnapshot
+from pasokh.users.models import User
 from tests.conftest import World
 from tests.routing.conftest import SATURDAY_10, ScriptedTriager, desk
 
@@ -257,3 +260,89 @@ def test_resolving_queues_a_job_that_hands_the_freed_seat_to_the_next_in_line(
     build_runner(db, periodic_every=None).run_until_idle(now=SATURDAY_10)
     with db.read() as s:
         assert s.get_one(Conversation, waiting[0].id).assignee_id == done.assignee_id
+
+
+def crowd(db: Database, world: World, n: int) -> list[int]:
+    """n more agents online (plain inserts: the password hash of do_create_user is slow)."""
+    now = SATURDAY_10
+    with db.write() as s:
+        users = s.execute(insert(User).returning(User.id), [
+            {"workspace_id": world.workspace_id, "email": f"crowd{i}@desk.example",
+             "name": f"crowd {i}", "password_hash": "x", "role": "agent", "locale": "fa",
+             "is_active": True, "created_at": now} for i in range(n)]).scalars().all()
+        s.execute(insert(AgentProfile), [
+            {"user_id": uid, "workspace_id": world.workspace_id, "skills": [],
+             "languages": ["fa"], "capacity": 6, "channel_weights": {}, "presence": "online",
+             "presence_changed_at": now, "working_hours": []} for uid in users])
+        do_ensure_calendar(session=s, workspace_id=world.workspace_id)
+        s.commit()
+    return list(users)
+
+
+def online_ids(db: Database, world: World, max_age: float = snapshot.MAX_AGE_S) -> set[int]:
+    with db.write() as s:
+        agents, _ = snapshot.agents_view(s, world.workspace_id, SATURDAY_10, max_age=max_age)
+    return {a.id for a in agents}
+
+
+def current_copy(db: Database, world: World) -> WorkspaceSnapshot:
+    with db.write() as s:
+        return snapshot.snapshot_for(s, world.workspace_id)
+
+
+def test_a_large_copy_is_read_again_one_slice_at_a_time(db: Database, world: World) -> None:
+    ids = crowd(db, world, 3 * snapshot.SLICE_AGENTS)
+    assert set(ids) <= online_ids(db, world)
+    copy = current_copy(db, world)
+    assert copy.slices == 3
+    first, second = (next(u for u in ids if u % 3 == k) for k in (0, 1))
+    elsewhere(db, "UPDATE agent_profiles SET presence = 'offline' WHERE user_id IN (:a, :b)",
+              a=first, b=second)
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.write_engine, "before_cursor_execute", seen)
+    try:
+        copy.read_at[0] -= 10 * snapshot.MAX_AGE_S  # slice 0 is past its bound, 1 and 2 not
+        online = online_ids(db, world)
+        assert first not in online and second in online, "only the slice past its bound"
+        assert len(sent) == 1, "one statement"
+        assert current_copy(db, world) is copy, "read in place"
+        copy.read_at[1] -= 10 * snapshot.MAX_AGE_S
+        assert second not in online_ids(db, world)
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", seen)
+        snapshot.reset()
+
+
+def test_a_slice_read_sees_load_freed_by_another_process(db: Database, world: World) -> None:
+    ids = crowd(db, world, 2 * snapshot.SLICE_AGENTS)
+    with db.write() as s:
+        chat = write(s, world)
+        s.commit()
+    agent = chat.assignee_id
+    assert agent is not None
+    copy = current_copy(db, world)
+    assert copy.slices == 2 and agent in ids
+    assert copy.agents[agent].load > 0
+    elsewhere(db, "UPDATE conversations SET status = 'resolved' WHERE id = :c", c=chat.id)
+    copy.read_at[agent % copy.slices] -= 10 * snapshot.MAX_AGE_S
+    with db.write() as s:
+        agents, _ = snapshot.agents_view(s, world.workspace_id, SATURDAY_10)
+    assert {a.id: a.load for a in agents}[agent] == 0
+    snapshot.reset()
+
+
+def test_the_slices_of_a_whole_reload_come_due_one_by_one_within_the_bound() -> None:
+    copy = WorkspaceSnapshot(workspace_id=1, zone=ZoneInfo("Asia/Tehran"), loaded_at=100.0,
+                             agents={}, slices=8, spread=1.0)
+    bound = 2.0
+    assert copy.due(100.9, bound) == []
+    assert copy.due(101.2, bound) == [0], "the first re-read comes a second early"
+    assert copy.due(101.9, bound) == [0, 1, 2, 3, 4, 5, 6]
+    assert copy.due(102.01, bound) == list(range(8)), "none is older than the bound"
+    assert copy.due(100.0, 0.0) == list(range(8)), "a fresh copy means all of it"
+    copy.read_at[0], copy.lead[0] = 101.2, 0.0
+    assert copy.due(103.0, bound) == list(range(1, 8)), "a slice read alone keeps its bound"

@@ -3,15 +3,17 @@ one statement, static settings by config token, a channel's kind, one agent's lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     CompoundSelect,
     Integer,
     bindparam,
+    cast,
     exists,
     func,
     literal_column,
@@ -34,14 +36,26 @@ from pasokh.routing.snapshot_data import (
     engine_state,
 )
 from pasokh.routing.tables import RESOLVED
+from pasokh.statements import Fast
 from pasokh.users.models import Team, TeamMember
 
 _P = AgentProfile
 
 
-def _agents_query(some: bool) -> CompoundSelect[Any]:
+def _in_slices(user_id: Any) -> Any:
+    """The agent is in one of the slices read: bit `user_id % n` of `mask` is set (one
+    statement text for any set of slices, on SQLite and PostgreSQL alike)."""
+    shift = cast(user_id % bindparam("n", type_=BigInteger), Integer)
+    return bindparam("mask", type_=BigInteger).op(">>")(shift).op("&")(1) == 1
+
+
+def _agents_query(which: str) -> CompoundSelect[Any]:
     """Online agents (part 0), their teams (1) and load per channel kind (2): one statement,
-    so reading agents is one round trip (a stale agent is re-read before the next choice)."""
+    so reading agents is one round trip (a stale agent is re-read before the next choice).
+
+    `which`: "some", the agents named by `ids`; "all", the workspace's agents and its time
+    zone (part 3); "slices", the same for the slices of its agents named by `n` and `mask`.
+    """
     online = select(literal_column("0", Integer).label("part"), _P.user_id.label("user_id"),
                     _P.workspace_id.label("num"), _P.config_token.label("word"),
                     _P.last_assigned_at.label("at")) \
@@ -57,20 +71,29 @@ def _agents_query(some: bool) -> CompoundSelect[Any]:
         .where(Conversation.workspace_id == bindparam("ws"),
                Conversation.assignee_id.is_not(None), Conversation.status != RESOLVED)
         .group_by(Conversation.assignee_id, Channel.kind))
-    if some:
+    if which == "some":
         ids: BindParameter[int] = bindparam("ids", expanding=True)
         online = online.where(_P.user_id.in_(ids))
         teams = teams.where(TeamMember.user_id.in_(ids))
         loads = loads.where(Conversation.assignee_id.in_(ids))
         return union_all(online, teams, loads)
-    # Reading everyone (a reload) also reads the workspace's time zone (part 3): no extra
-    # round trip.
+    if which == "slices":
+        online = online.where(_in_slices(_P.user_id))
+        teams = teams.where(_in_slices(TeamMember.user_id))
+        # Counted from the slice's online agents, one index probe each: the work is the
+        # slice's, not every open conversation the workspace's agents hold.
+        loads = loads.join(_P, (_P.user_id == Conversation.assignee_id)
+                           & (_P.workspace_id == Conversation.workspace_id)) \
+            .where(_P.presence == "online", _in_slices(_P.user_id))
+    # The time zone comes with every (partial) reload: no extra round trip.
     zone = select(literal_column("3", Integer), null(), null(), BusinessCalendar.timezone,
                   null()).where(BusinessCalendar.workspace_id == bindparam("ws"))
     return union_all(online, teams, loads, zone)
 
 
-_ALL_AGENTS, _SOME_AGENTS = _agents_query(False), _agents_query(True)
+# Reloads run on the cursor (statements.Fast): they return up to several hundred rows.
+_ALL, _SLICES = Fast(_agents_query("all")), Fast(_agents_query("slices"))
+_SOME_AGENTS = _agents_query("some")
 SOME_TEAMS = select(TeamMember.user_id, TeamMember.team_id) \
     .join(Team, Team.id == TeamMember.team_id) \
     .where(Team.workspace_id == bindparam("ws"),
@@ -81,13 +104,15 @@ _ONE_LOAD = (select(Channel.kind, func.count()).select_from(Conversation)
                     Conversation.assignee_id == bindparam("id"),
                     Conversation.status != RESOLVED)
              .group_by(Channel.kind))
-# SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent.
-LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
+# SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway): see lock_agent. Run on the
+# cursor (statements.Fast): every decision sends it.
+_LOCK_ROW = select(_P.presence, _P.config_token, _P.last_assigned_at) \
     .where(_P.user_id == bindparam("id"), _P.workspace_id == bindparam("ws")) \
     .with_for_update(skip_locked=True)
+LOCK_ROW = Fast(_LOCK_ROW)
 # The same, also saying whether the agent is in the conversation's team (no extra trip).
-LOCK_ROW_IN_TEAM = LOCK_ROW.add_columns(exists().where(
-    TeamMember.user_id == _P.user_id, TeamMember.team_id == bindparam("team")).label("in_team"))
+LOCK_ROW_IN_TEAM = Fast(_LOCK_ROW.add_columns(exists().where(
+    TeamMember.user_id == _P.user_id, TeamMember.team_id == bindparam("team")).label("in_team")))
 _STATIC_ROWS = select(_P.user_id, _P.config_token, _P.capacity, _P.skills, _P.languages,
                       _P.channel_weights, _P.working_hours) \
     .where(_P.user_id.in_(bindparam("ids", expanding=True)))
@@ -130,18 +155,34 @@ def read_all(session: Session, workspace_id: int,
               ) -> tuple[dict[int, AgentEntry], str | None]:
     """Every online agent of the workspace, and its time zone. An agent found as in
     `previous` is that same entry, with the state it has worked out already."""
-    return _read(session, _ALL_AGENTS, {"ws": workspace_id}, previous)
+    session.flush()
+    return _entries(session, _ALL.rows(session.connection(), {"ws": workspace_id}), previous)
 
 
-def _read(session: Session, query: CompoundSelect[Any], params: dict[str, Any],
-          previous: Mapping[int, AgentEntry] | None = None
+def read_slices(session: Session, workspace_id: int, slices: int, read: Iterable[int],
+                previous: Mapping[int, AgentEntry] | None = None
+                ) -> tuple[dict[int, AgentEntry], str | None]:
+    """The online agents whose `user_id % slices` is in `read`, and the time zone; as
+    read_all, in one statement."""
+    session.flush()
+    params = {"ws": workspace_id, "n": slices, "mask": sum(1 << k for k in set(read))}
+    return _entries(session, _SLICES.rows(session.connection(), params), previous)
+
+
+def _read(session: Session, query: CompoundSelect[Any], params: dict[str, Any]
           ) -> tuple[dict[int, AgentEntry], str | None]:
     session.flush()
+    return _entries(session, session.connection().execute(query, params).all())
+
+
+def _entries(session: Session, rows: Iterable[Sequence[Any]],
+             previous: Mapping[int, AgentEntry] | None = None
+             ) -> tuple[dict[int, AgentEntry], str | None]:
     online: list[tuple[int, int, str, datetime | None]] = []
     teams: dict[int, set[int]] = {}
     held: dict[int, dict[str, int]] = {}
     zone: str | None = None
-    for part, user_id, num, word, at in session.connection().execute(query, params).all():
+    for part, user_id, num, word, at in rows:
         if part == 0:
             online.append((user_id, num, word, at))
         elif part == 1:

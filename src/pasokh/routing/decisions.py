@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Insert, bindparam, insert
+from sqlalchemy import Insert, bindparam, insert
 from sqlalchemy.orm import Session
 
 from pasokh.db import utcnow
@@ -13,6 +13,7 @@ from pasokh.inbox.models import Conversation
 from pasokh.routing import assignment as pick
 from pasokh.routing.models import RoutingDecision
 from pasokh.routing.tables import AUDIT, DECISIONS, STAMP
+from pasokh.statements import Fast
 
 
 def do_record(*, session: Session, conversation: Conversation, kind: str, reasons: list[str],
@@ -62,12 +63,15 @@ _AUDIT_ASSIGN = insert(AUDIT).values(
     target_type="conversation", target_id=bindparam("target"),
     details=bindparam("details", type_=AUDIT.c.details.type),
     created_at=bindparam("created_at_0", type_=AUDIT.c.created_at.type))
-_STATEMENTS: dict[bool, tuple[Executable, ...]] = {
-    False: (_ASSIGN, _AUDIT_ASSIGN, STAMP), True: (_ASSIGN, _WAIT, _AUDIT_ASSIGN, STAMP)}
+# Every assignment sends them: they run on the cursor (statements.Fast).
+_STATEMENTS: dict[bool, tuple[Fast, ...]] = {
+    waits: tuple(Fast(statement) for statement in
+                 (_ASSIGN, *([_WAIT] if waits else []), _AUDIT_ASSIGN, STAMP))
+    for waits in (False, True)}
 # The same as one statement on PostgreSQL (data-modifying CTEs): one round trip.
-_JOINED: dict[bool, Executable] = {
-    waits: _AUDIT_ASSIGN.add_cte(_ASSIGN.cte("assign"), STAMP.cte("stamp"),
-                                 *([_WAIT.cte("wait")] if waits else []))
+_JOINED: dict[bool, Fast] = {
+    waits: Fast(_AUDIT_ASSIGN.add_cte(_ASSIGN.cte("assign"), STAMP.cte("stamp"),
+                                      *([_WAIT.cte("wait")] if waits else [])))
     for waits in (False, True)}
 
 
@@ -93,7 +97,7 @@ def record_assignment(session: Session, *, workspace_id: int, conv: pick.Waiting
     conn = session.connection()
     waits = ahead_of is not None
     if conn.dialect.name == "postgresql":
-        conn.execute(_JOINED[waits], params)
+        _JOINED[waits].rows(conn, params)
     else:  # SQLite has no data-modifying CTEs; its statements cost no round trip anyway
         for statement in _STATEMENTS[waits]:
-            conn.execute(statement, params)
+            statement.rows(conn, params)

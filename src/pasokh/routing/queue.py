@@ -33,6 +33,7 @@ from pasokh.routing import assignment as pick
 from pasokh.routing import snapshot
 from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS
 from pasokh.routing.tables import CHANNELS, CONVERSATIONS, OPEN, RESOLVED, ROUTING, C, R
+from pasokh.statements import Fast
 from pasokh.types import CHANNEL_KINDS
 
 # The hot path speaks Core to the tables: no ORM loads, no unit of work.
@@ -105,6 +106,7 @@ _WEIGHT = case({kind: bindparam(f"w_{kind}") for kind in _KINDS},
                value=select(CHANNELS.c.kind).where(CHANNELS.c.id == C.channel_id)
                .scalar_subquery(), else_=1)
 _CLAIMS: dict[tuple[bool, bool, bool, bool], Update] = {}
+_FAST_CLAIMS: dict[tuple[bool, bool, bool, bool], Fast] = {}
 # The agent's open conversations, for a claim that counts their load itself.
 _HELD = CONVERSATIONS.alias("held")
 _HELD_CHANNEL = CHANNELS.alias("held_channel")
@@ -185,18 +187,26 @@ def claim_head(session: Session, agent: pick.AgentState, workspace_id: int, now:
         params["room"] = agent.capacity - agent.load
     else:
         params.update(capacity=agent.capacity, need=need)
-    query = _claim_query(bool(agent.team_ids), bool(agent.skills), bool(agent.languages),
-                         need is not None)
-    row = session.connection().execute(query, params).first()
+    key = (bool(agent.team_ids), bool(agent.skills), bool(agent.languages), need is not None)
+    conn = session.connection()
+    row: tuple[Any, ...] | None
+    if need is None:
+        found = conn.execute(_claim_query(*key), params).first()
+        row = tuple(found) if found is not None else None
+    else:  # every PostgreSQL decision sends it: run on the cursor (its lists are arrays)
+        fast = _FAST_CLAIMS.get(key)
+        if fast is None:
+            fast = _FAST_CLAIMS[key] = Fast(_claim_query(*key))
+        row = fast.first(conn, params)
     if row is None:
         return None
-    loaded = session.identity_map.get(identity_key(Conversation, row.id))
+    conv_id, priority, rank, since, category, language, team_id, channel_id = row[:8]
+    loaded = session.identity_map.get(identity_key(Conversation, conv_id))
     if loaded is not None:  # keep the caller's object in step, as committed state
         set_committed_value(loaded, "assignee_id", agent.id)
         set_committed_value(loaded, "updated_at", now)
-    kind = snapshot.channel_kind(session, row.channel_id)
-    conv = pick.Waiting(id=row.id, priority_rank=row.priority_rank,
-                        waiting_since=row.waiting_since, channel_kind=kind,
-                        category=row.category, language=row.language, team_id=row.team_id)
-    held = dict(row.held or {}) if need is not None else None
-    return Claimed(conv, row.priority, held)
+    kind = snapshot.channel_kind(session, channel_id)
+    conv = pick.Waiting(id=conv_id, priority_rank=rank, waiting_since=since, channel_kind=kind,
+                        category=category, language=language, team_id=team_id)
+    held = dict(row[8] or {}) if need is not None else None
+    return Claimed(conv, priority, held)

@@ -82,7 +82,13 @@ class AgentEntry:
 
 @dataclass
 class WorkspaceSnapshot:
-    """The shared copy for one workspace on one engine."""
+    """The shared copy for one workspace on one engine.
+
+    Its agents are in `slices` slices (by `user_id % slices`), each read again on its own
+    (routing.snapshot.snapshot_for): `read_at[k]` is when slice k was last read, and
+    `lead[k]` how much before its age bound it is read next, so that the slices of a copy
+    read at once come due at different moments (0 once a slice has been read alone).
+    """
 
     workspace_id: int
     zone: ZoneInfo
@@ -90,10 +96,35 @@ class WorkspaceSnapshot:
     agents: dict[int, AgentEntry]
     stale: set[int] = field(default_factory=set)
     versions: dict[int, int] = field(default_factory=dict)
+    slices: int = 1
+    spread: float = 0.0
+    read_at: list[float] = field(default_factory=list)
+    lead: list[float] = field(default_factory=list)
     # The choice functions' view of `agents` for one local minute; a change to one agent
     # drops just their state.
     _minute: datetime | None = field(default=None, repr=False)
     _states: dict[int, pick.AgentState] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        n = self.slices
+        self.read_at = [self.loaded_at] * n
+        self.lead = [self.spread * (n - 1 - k) / n for k in range(n)]
+
+    def due(self, now: float, max_age: float) -> list[int]:
+        """The slices to read again before a choice that tolerates `max_age` seconds."""
+        return [k for k in range(self.slices)
+                if now - self.read_at[k] >= max_age - self.lead[k]]
+
+    def oldest(self) -> float:
+        """When the least recently read slice was read."""
+        return min(self.read_at)
+
+    def read_time(self, user_id: int) -> float:
+        """When the agent's slice was last read."""
+        return self.read_at[user_id % self.slices]
+
+    def drop_states(self) -> None:
+        self._minute, self._states = None, {}
 
     def bump(self, user_id: int) -> None:
         self.versions[user_id] = self.versions.get(user_id, 0) + 1

@@ -162,7 +162,7 @@ def _apply_delta(txn: Txn, snap: WorkspaceSnapshot, user_id: int) -> bool:
     seen, version, at = base
     entry = snap.agents.get(user_id)
     if seen is not snap or snap.versions.get(user_id, 0) != version or entry is None \
-            or user_id in snap.stale or snap.loaded_at >= at:
+            or user_id in snap.stale or snap.read_time(user_id) >= at:
         return False
     held = dict(entry.held)
     for kind, change in delta.items():
