@@ -142,14 +142,13 @@ PAST_MARKERS: frozenset[str] = frozenset(
     دفعهپیش سریپیش دفعهیپیش گذشته قبلیها نسبتبهقبل
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
-# «… الان خوب شده», «این بار سرد بود»: the clause is about this time again
-NOW_MARKERS: frozenset[str] = frozenset(
-    {"الان", "الآن", "اینبار", "ایندفعه", "اینسری", "امروز", "now", "today"}
-)
-SAME_AS: frozenset[str] = frozenset({"مثل", "عین", "مانند", "همانند", "like"})
+# «… الان خوب شده», «این بار سرد بود»: the clause is about this time again. (The past,
+# now and «مثل» words are Persian only: English has no past markers here yet.)
+NOW_MARKERS: frozenset[str] = frozenset({"الان", "الآن", "اینبار", "ایندفعه", "اینسری", "امروز"})
+SAME_AS: frozenset[str] = frozenset({"مثل", "عین", "مانند", "همانند"})
 # comparatives that are praise only when said of the past («قبلا بهتر بود»); alone they
 # are usually a suggestion («بهتر بود سس هم میذاشتید»)
-PAST_PRAISE: frozenset[str] = frozenset({"بهتر", "بهتربود", "خوشمزهتر", "بیشتر", "better"})
+PAST_PRAISE: frozenset[str] = frozenset({"بهتر", "بهتربود", "خوشمزهتر", "بیشتر"})
 
 _WINDOW = 3
 _ASPECT_WINDOW = 4
@@ -179,6 +178,8 @@ _POLAR = POSITIVE | NEGATIVE
 _STARTS = frozenset(
     w[:n] for w in _POLAR | FA_NEGATORS | PAST_PRAISE for n in range(1, len(w) + 1)
 ) | _ASPECTS | {"با"}
+# every prefix of a past marker: a message with none of these has no praise of the past
+_PAST_STARTS = frozenset(w[:n] for w in PAST_MARKERS for n in range(1, len(w) + 1))
 
 
 _CLAUSE_END = frozenset({"بود", "بودن", "است", "هست", "ولی", "اما", "و", "،", ",", ".", "!", "؟"})
@@ -245,6 +246,7 @@ def lexicon_features(tokens: list[str]) -> list[str]:
     if _STARTS.isdisjoint(tokens):
         return out
     n = len(tokens)
+    past = not _PAST_STARTS.isdisjoint(tokens)  # most messages: skip the past look-back
     i = 0
     balance = 0
     used: set[int] = set()  # negators already spent on negating a polar word
@@ -259,7 +261,7 @@ def lexicon_features(tokens: list[str]) -> list[str]:
             balance += 1 if polarity == "pos" else -1
             i = j + 1
             continue
-        if tokens[i] in PAST_PRAISE and _after_past(tokens, i):
+        if past and tokens[i] in PAST_PRAISE and _after_past(tokens, i):
             out.append("§past_pos")  # «قبلا بهتر بود»: this time it was worse
             balance -= 1
             i += 1
@@ -292,7 +294,7 @@ def lexicon_features(tokens: list[str]) -> list[str]:
         negated = bool(negators) or any(t in EN_NEGATORS for t in tokens[max(0, i - _WINDOW) : i])
         used.update(negators[:1])
         effective = "pos" if (polarity == "pos") != negated else "neg"
-        if _after_past(tokens, i):
+        if past and _after_past(tokens, i):
             # «دفعه قبل عالی بود»: praise of the last order; «قبلا دیر میاورد»: a gripe that is over
             out.append(f"§past_{effective}")
             balance += -1 if effective == "pos" else 1
