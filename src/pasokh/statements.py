@@ -54,6 +54,8 @@ class _Compiled:
                 self.processors.append((name, processor))
         self.positions: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if compiled.positional else None)
+        # Known here, so no call reads `cursor.description` (psycopg builds its columns).
+        self.returns_rows = bool(compiled._result_columns)
         self.results: list[tuple[int, Processor]] = []
         for i, column in enumerate(compiled._result_columns):
             processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -103,7 +105,7 @@ class Fast:
             conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
             try:
                 cursor.execute(sql, values)
-                fetched = cursor.fetchall() if cursor.description is not None else []
+                fetched = cursor.fetchall() if compiled.returns_rows else []
             except conn.dialect.loaded_dbapi.Error as error:
                 raise exc.DBAPIError.instance(sql, values, error,
                                               conn.dialect.loaded_dbapi.Error,

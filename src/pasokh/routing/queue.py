@@ -102,9 +102,12 @@ def queue_head(session: Session, agent: pick.AgentState, workspace_id: int
 
 _KINDS = sorted(set(CHANNEL_KINDS) | set(DEFAULT_CHANNEL_WEIGHTS))
 # Units the conversation's channel costs this agent (their weights travel as parameters).
-_WEIGHT = case({kind: bindparam(f"w_{kind}") for kind in _KINDS},
-               value=select(CHANNELS.c.kind).where(CHANNELS.c.id == C.channel_id)
-               .scalar_subquery(), else_=1)
+# The kinds are literals in the text: bound, they were 18 more parameters to convert on
+# every claim.
+_WEIGHTS = {literal_column(f"'{kind}'", String): bindparam(f"w_{kind}") for kind in _KINDS}
+_ONE = literal_column("1", Integer)
+_WEIGHT = case(_WEIGHTS, value=select(CHANNELS.c.kind).where(CHANNELS.c.id == C.channel_id)
+               .scalar_subquery(), else_=_ONE)
 _CLAIMS: dict[tuple[bool, bool, bool, bool], Update] = {}
 _FAST_CLAIMS: dict[tuple[bool, bool, bool, bool], Fast] = {}
 # The agent's open conversations, for a claim that counts their load itself.
@@ -115,8 +118,8 @@ _HELD_ROWS = (select(_HELD_CHANNEL.c.kind.label("kind"))
               .where(_HELD.c.workspace_id == bindparam("ws"),
                      _HELD.c.assignee_id == bindparam("agent"), _HELD.c.status != RESOLVED))
 _LOAD = _HELD_ROWS.with_only_columns(func.coalesce(func.sum(
-    case({kind: bindparam(f"w_{kind}") for kind in _KINDS}, value=_HELD_CHANNEL.c.kind,
-         else_=1)), 0)).scalar_subquery()
+    case(_WEIGHTS, value=_HELD_CHANNEL.c.kind, else_=_ONE)), literal_column("0", Integer))
+).scalar_subquery()
 _BY_KIND = _HELD_ROWS.add_columns(func.count().label("n")).group_by(_HELD_CHANNEL.c.kind) \
     .subquery()
 _HELD_JSON = select(func.json_object_agg(_BY_KIND.c.kind, _BY_KIND.c.n, type_=JSON)) \
