@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pasokh.analytics.facts import refresh_conversations
@@ -288,20 +288,42 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     target.last_message_at = max(target.last_message_at, source.last_message_at)
     # The merged timeline's first human reply is the earlier of the two.
     target.first_response_at = _earliest(target.first_response_at, source.first_response_at)
-    target.waiting_since = _earliest(target.waiting_since, source.waiting_since)
     if PRIORITY_RANK[source.priority] < target.priority_rank:
         target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
     source.message_count = 0
-    if source.status != "resolved":
+    still_open = source.status != "resolved"
+    if still_open:
         _freed(session, source.workspace_id, source.assignee_id)
     source.status, source.resolved_at, source.waiting_since = "resolved", at or utcnow(), None
     source.snoozed_until = None
     source.merged_into_id = target.id
+    details: dict[str, object] = {"merged": source.id}
+    if still_open and target.status == "resolved":
+        # The customer's open thread must not vanish into a closed one: the survivor opens
+        # again. The shell is written first (one open conversation per channel and customer).
+        session.flush()
+        target.status, target.resolved_at, details["reopened"] = "open", None, True
+    # Waiting since the customer's oldest message after the last reply of the merged
+    # timeline: a reply in either thread answers what came before it in both.
+    target.waiting_since = None if target.status == "resolved" else \
+        unanswered_since(session, target.id)
     refresh_conversations(session, [source.id, target.id])  # their timelines moved
     do_audit(session=session, workspace_id=target.workspace_id, action="conversation.merged",
              target_type="conversation", target_id=target.id,
-             actor_user_id=actor.id if actor else None, details={"merged": source.id})
+             actor_user_id=actor.id if actor else None, details=details)
     return target
+
+
+def unanswered_since(session: Session, conversation_id: int) -> datetime | None:
+    """When the oldest customer message after the conversation's last reply (by an agent or
+    the bot) arrived; None when every message has been answered."""
+    m = Message
+    replied = select(func.max(m.created_at)).where(
+        m.conversation_id == conversation_id, m.direction == "outbound", m.kind == "message"
+    ).scalar_subquery()
+    return session.scalar(select(func.min(m.created_at)).where(
+        m.conversation_id == conversation_id, m.direction == "inbound",
+        or_(replied.is_(None), m.created_at > replied)))
 
 
 _MENTION = re.compile(r"@([\w.\-\u200c]+)")

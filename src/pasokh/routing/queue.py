@@ -104,7 +104,8 @@ _KINDS = sorted(set(CHANNEL_KINDS) | set(DEFAULT_CHANNEL_WEIGHTS))
 # Units the conversation's channel costs this agent (their weights travel as parameters).
 # The kinds are literals in the text: bound, they were 18 more parameters to convert on
 # every claim.
-_WEIGHTS = {literal_column(f"'{kind}'", String): bindparam(f"w_{kind}") for kind in _KINDS}
+_WEIGHTS: dict[Any, Any] = {literal_column(f"'{kind}'", String): bindparam(f"w_{kind}")
+                            for kind in _KINDS}
 _ONE = literal_column("1", Integer)
 _WEIGHT = case(_WEIGHTS, value=select(CHANNELS.c.kind).where(CHANNELS.c.id == C.channel_id)
                .scalar_subquery(), else_=_ONE)
