@@ -258,6 +258,9 @@ def urgent_ids(text: str) -> set[str]:
         "اگه پرداخت ناموفق باشه پولم برمیگرده؟",
         "if my payment fails at checkout do I lose the discount?",
         "age kartam masdood beshe chikar konam?",
+        # rules default-2026.12f: "what should I do" with «باید» / "bayad" in it
+        "age kartam to atm gir kone chikar bayad konam?",
+        "اگه کارتم تو خودپرداز گیر کنه چیکار باید بکنم؟",
         # faults that are over (N2)
         "دیشب درگاه خطا داد، صبح دوباره زدم اوکی شد",
         "کارتم تو خودپرداز گیر کرد ولی بعد از ده دقیقه درست شد، ممنون",
@@ -282,6 +285,7 @@ def test_shipped_urgent_rules_skip_hypothetical_questions_and_faults_that_are_ov
         ("اگه تا شب پولم برنگرده شکایت میکنم، دو بار از کارتم کشیدید", "money_taken_no_order"),
         ("if you don't fix this today I'll sue: you charged me twice", "money_taken_no_order"),
         ("kartam masdood shode, komak konid", "card_blocked"),
+        ("kartam masdood shode, chikar bayad konam?", "card_blocked"),
     ],
 )
 def test_shipped_urgent_rules_still_fire_on_the_real_emergency(text: str, rule: str) -> None:
