@@ -87,7 +87,6 @@ from pasokh.db import Database, utcnow
 from pasokh.inbox.actions import do_set_status
 from pasokh.models import Channel, Contact, Conversation, User, Workspace
 from pasokh.routing import assignment as pick
-from pasokh.routing import snapshot_refresh
 from pasokh.routing.config import do_ensure_calendar
 from pasokh.routing.models import DEFAULT_CHANNEL_WEIGHTS, AgentProfile, ConversationRouting
 from pasokh.routing.service import do_dispatch, do_fill_capacity, load_agents
@@ -235,7 +234,7 @@ def report(backend: str, name: str, samples: list[float],
     }), flush=True)
 
 
-def bench(backend: str, decisions: int, pg_db: str, refresh: bool = True) -> None:
+def bench(backend: str, decisions: int, pg_db: str) -> None:
     rng = random.Random(1405)
     with tempfile.TemporaryDirectory() as tmp:
         url = fresh_database(backend, Path(tmp), pg_db)
@@ -246,8 +245,6 @@ def bench(backend: str, decisions: int, pg_db: str, refresh: bool = True) -> Non
             with db.engine.connect() as conn:
                 conn.execute(text("ANALYZE"))
                 conn.commit()
-        if refresh:  # as a process that routes does (the app's job runner, pasokh worker)
-            snapshot_refresh.enable(db.write_engine)
         with db.read() as s:
             waiting_ids = list(s.scalars(select(Conversation.id)
                                          .where(Conversation.assignee_id.is_(None))))
@@ -291,12 +288,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-db", default=PG_DB,
                         help="PostgreSQL database to drop and recreate (default %(default)s)")
-    parser.add_argument("--no-refresh", action="store_true",
-                        help="no background re-read of the routing copy (decisions read "
-                             "their due slices themselves, as before 2026-12-07)")
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        bench(backend, args.decisions, args.pg_db, refresh=not args.no_refresh)
+        bench(backend, args.decisions, args.pg_db)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from pasokh.ingest.writer import IngestWriter
 from pasokh.jobs.handlers import build_runner
 from pasokh.replies import routes as template_routes
 from pasokh.routing import routes as routing_routes
-from pasokh.routing import snapshot_refresh
 from pasokh.settings import Settings
 from pasokh.surveys import routes as survey_routes
 from pasokh.web import admin, api, desk, errors, live, pages
@@ -74,8 +73,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.run_jobs:
             jobs.start()
-            # This process routes in the background: keep its routing copy fresh there too.
-            snapshot_refresh.enable(db.write_engine)
         try:
             yield
         finally:
@@ -83,7 +80,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             # hand finishes.
             await asyncio.to_thread(ingest.stop)
             await asyncio.to_thread(jobs.stop)
-            await asyncio.to_thread(snapshot_refresh.disable, db.write_engine)
 
     app = FastAPI(
         title="Pasokh API", version=__version__,

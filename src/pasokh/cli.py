@@ -212,7 +212,6 @@ def worker(once: bool) -> None:
 
     from pasokh.events import EventBus
     from pasokh.jobs.handlers import build_runner
-    from pasokh.routing import snapshot_refresh
 
     settings = _settings()
     database = Database(settings.database_url)
@@ -228,7 +227,6 @@ def worker(once: bool) -> None:
         stopping = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         runner.start()
-        snapshot_refresh.enable(database.write_engine)  # routing's copy, off the decisions
         click.echo(f"Pasokh worker running on {_safe_url(settings)}; Ctrl-C stops it.")
         try:
             while not stopping.wait(1.0):

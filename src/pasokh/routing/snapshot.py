@@ -108,7 +108,7 @@ def _load_snapshot(session: Session, txn: Txn, workspace_id: int,
     return snap
 
 
-def load_slices(session: Session, txn: Txn, snap: WorkspaceSnapshot, due: list[int]) -> None:
+def _load_slices(session: Session, txn: Txn, snap: WorkspaceSnapshot, due: list[int]) -> None:
     """Read the agents of the `due` slices again, in place (one statement). An agent whose
     copy changed meanwhile (another transaction of this process committed) keeps it."""
     n, read = snap.slices, set(due)
@@ -174,8 +174,7 @@ def snapshot_for(session: Session, workspace_id: int, *, max_age: float = MAX_AG
         if len(due) == snap.slices:
             snap = _load_snapshot(session, txn, workspace_id, snap)
         elif due:
-            load_slices(session, txn, snap, due)
-    snap.used_at = time.monotonic()
+            _load_slices(session, txn, snap, due)
     _refresh(session, txn, snap)
     return snap
 

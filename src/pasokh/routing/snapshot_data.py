@@ -100,7 +100,6 @@ class WorkspaceSnapshot:
     spread: float = 0.0
     read_at: list[float] = field(default_factory=list)
     lead: list[float] = field(default_factory=list)
-    used_at: float = 0.0  # when a decision last chose from it (routing.snapshot_refresh)
     # The choice functions' view of `agents` for one local minute; a change to one agent
     # drops just their state.
     _minute: datetime | None = field(default=None, repr=False)
