@@ -11,10 +11,24 @@ from sqlalchemy.orm import Session
 
 from pasokh.audit.models import AuditEvent
 from pasokh.inbox.actions import do_merge, do_set_status
-from tests.analytics.builders import T0, Cast, thread
+from pasokh.inbox.models import Conversation
+from tests.analytics.builders import T0, Cast, Step, thread
 from tests.conftest import World
 
 MIN = timedelta(minutes=1)
+
+
+def merged(session: Session, world: World, kept: list[Step], absorbed: list[Step],
+           channel: str = "webchat") -> tuple[Conversation, Conversation]:
+    """One customer's two threads (the absorbed one on `channel`), merged at minute 40."""
+    cast = Cast(session, world)
+    reza = cast.contact("رضا")
+    target = thread(cast, kept, contact=reza)
+    source = thread(cast, absorbed, contact=reza, channel=channel)
+    do_merge(session=session, source=source, target=target, actor=cast.user("sara"),
+             at=T0 + 40 * MIN)
+    session.flush()
+    return target, source
 
 
 def test_a_reply_in_the_survivor_answers_what_the_customer_wrote_before_it_elsewhere(
@@ -32,35 +46,19 @@ def test_a_reply_in_the_survivor_answers_what_the_customer_wrote_before_it_elsew
 
 def test_the_customer_waits_from_the_oldest_message_after_the_last_reply(
         session: Session, world: World) -> None:
-    cast = Cast(session, world)
-    reza = cast.contact("رضا")
     # Telegram: asked at 0, answered at 5, asked again at 20. Web chat: asked at 8, 25.
-    kept = thread(cast, [(0, "c"), (5, "a"), (20, "c")], contact=reza)
-    absorbed = thread(cast, [(8, "c"), (25, "c")], contact=reza, channel="webchat")
-    do_merge(session=session, source=absorbed, target=kept, actor=cast.user("sara"),
-             at=T0 + 40 * MIN)
+    kept, _ = merged(session, world, [(0, "c"), (5, "a"), (20, "c")], [(8, "c"), (25, "c")])
     assert kept.waiting_since == T0 + 8 * MIN  # 8 came after the reply at 5, before 20
 
 
 def test_a_bot_reply_answers_too_but_a_note_does_not(session: Session, world: World) -> None:
-    cast = Cast(session, world)
-    reza = cast.contact("رضا")
-    kept = thread(cast, [(0, "c"), (3, "b"), (9, "c"), (11, "n")], contact=reza)
-    absorbed = thread(cast, [(2, "c")], contact=reza, channel="webchat")
-    do_merge(session=session, source=absorbed, target=kept, actor=cast.user("sara"),
-             at=T0 + 40 * MIN)
+    kept, _ = merged(session, world, [(0, "c"), (3, "b"), (9, "c"), (11, "n")], [(2, "c")])
     assert kept.waiting_since == T0 + 9 * MIN
 
 
 def test_an_open_thread_merged_into_a_resolved_one_opens_it_again(
         session: Session, world: World) -> None:
-    cast = Cast(session, world)
-    reza = cast.contact("رضا")
-    kept = thread(cast, [(0, "c"), (5, "a"), (6, "resolve")], contact=reza)
-    absorbed = thread(cast, [(30, "c")], contact=reza, channel="webchat")
-    do_merge(session=session, source=absorbed, target=kept, actor=cast.user("sara"),
-             at=T0 + 40 * MIN)
-    session.flush()
+    kept, absorbed = merged(session, world, [(0, "c"), (5, "a"), (6, "resolve")], [(30, "c")])
     assert (kept.status, kept.resolved_at, kept.waiting_since) == ("open", None, T0 + 30 * MIN)
     assert (absorbed.status, absorbed.merged_into_id) == ("resolved", kept.id)
     details = session.scalars(select(AuditEvent.details).where(
@@ -70,12 +68,8 @@ def test_an_open_thread_merged_into_a_resolved_one_opens_it_again(
 
 def test_two_resolved_threads_stay_resolved_and_wait_for_nothing(
         session: Session, world: World) -> None:
-    cast = Cast(session, world)
-    reza = cast.contact("رضا")
-    kept = thread(cast, [(0, "c"), (5, "a"), (6, "resolve")], contact=reza)
-    absorbed = thread(cast, [(10, "c"), (12, "resolve")], contact=reza, channel="webchat")
-    do_merge(session=session, source=absorbed, target=kept, actor=cast.user("sara"),
-             at=T0 + 40 * MIN)
+    kept, _ = merged(session, world, [(0, "c"), (5, "a"), (6, "resolve")],
+                     [(10, "c"), (12, "resolve")])
     assert (kept.status, kept.waiting_since) == ("resolved", None)
 
 
