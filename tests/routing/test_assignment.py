@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pasokh.audit.models import AuditEvent
 from pasokh.inbox.actions import do_reply, do_set_status
 from pasokh.routing.config import get_profile
 from pasokh.routing.models import RoutingDecision
@@ -39,6 +40,43 @@ def test_the_least_loaded_agent_with_the_skill_and_language_gets_it(
     assert assign.agent_id == ids["bahar"]
     assert any("least loaded" in r for r in assign.reasons)
     assert any("'question'" in r for r in assign.reasons)
+
+
+def test_an_assignment_stores_the_same_reasons_and_audit_event_on_both_databases(
+        session: Session, world: World, write_in: Write) -> None:
+    """On PostgreSQL the claim writes its records itself (one statement): same words."""
+    ids = desk(session, world, ("bahar", {"languages": ["fa"], "skills": ["question"]}))
+    first = write_in("question fa: ساعت کاری شما چیست؟", channel="webchat")
+    reasons = ["next in line: most urgent, longest waiting",
+               "least loaded available agent (0/6 units)", "has the skill 'question'",
+               "speaks 'fa'", "webchat counts 3 units"]
+    assert decisions(session, first.id)[-1].reasons == reasons
+    audit = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "conversation.assign",
+        AuditEvent.target_id == str(first.id))).one()
+    assert audit.details == {"agent_id": ids["bahar"], "reasons": reasons}
+    assert audit.workspace_id == world.workspace_id and audit.target_type == "conversation"
+
+
+def test_the_head_of_the_line_is_taken_first_and_the_newcomer_is_told_why_it_waits(
+        session: Session, world: World, write_in: Write) -> None:
+    ids = desk(session, world, ("ali", {"capacity": 3}))
+    first = write_in("question: اول", channel="webchat", now=SATURDAY_10)
+    older = write_in("question: دوم", channel="webchat",
+                     now=SATURDAY_10 + timedelta(minutes=1))  # no room: waits
+    assert (first.assignee_id, older.assignee_id) == (ids["ali"], None)
+    do_set_status(session=session, conversation=first, status="resolved", actor=None)
+    newcomer = write_in("question: سوم", channel="email-support",
+                        now=SATURDAY_10 + timedelta(minutes=2))
+    assert (older.assignee_id, newcomer.assignee_id) == (ids["ali"], None)
+    assert decisions(session, newcomer.id)[-1].kind == "wait"
+    assert decisions(session, newcomer.id)[-1].reasons == [
+        "older or more urgent conversations are ahead in the queue"]
+    taken = decisions(session, older.id)[-1]
+    assert (taken.kind, taken.agent_id) == ("assign", ids["ali"])
+    assert taken.reasons == ["next in line: most urgent, longest waiting",
+                             "least loaded available agent (0/3 units)",
+                             "webchat counts 3 units"]
 
 
 def test_load_spreads_to_the_least_loaded(session: Session, world: World,
