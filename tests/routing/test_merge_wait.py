@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasokh.audit.models import AuditEvent
+from pasokh.errors import Conflict
 from pasokh.inbox.actions import do_merge, do_set_status
 from pasokh.inbox.models import Conversation
 from tests.analytics.builders import T0, Cast, Step, thread
@@ -88,3 +90,17 @@ def test_the_same_channel_thread_reopens_its_older_resolved_sibling(
              at=T0 + 40 * MIN)
     session.flush()
     assert (kept.status, kept.waiting_since) == ("open", T0 + 30 * MIN)
+
+
+def test_a_merge_that_would_open_a_second_conversation_on_a_channel_is_refused(
+        session: Session, world: World) -> None:
+    cast = Cast(session, world)
+    reza = cast.contact("رضا")
+    closed = thread(cast, [(0, "c"), (5, "a"), (6, "resolve")], contact=reza)
+    thread(cast, [(20, "c")], contact=reza)  # open again on the same channel since
+    web = thread(cast, [(30, "c")], contact=reza, channel="webchat")
+    with pytest.raises(Conflict) as refused:
+        do_merge(session=session, source=web, target=closed, actor=cast.user("sara"),
+                 at=T0 + 40 * MIN)
+    assert "already has an open conversation" in str(refused.value)
+    assert (closed.status, web.status, web.merged_into_id) == ("resolved", "open", None)

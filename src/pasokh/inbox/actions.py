@@ -270,6 +270,8 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     no metric counts it, and a second merge of it is refused.
     """
     check_can_merge(source=source, target=target)
+    if source.status != "resolved" and target.status == "resolved":
+        _check_can_reopen_for(session, target, source)
     for model in (Message, TriageDecision):
         session.execute(update(model).where(model.conversation_id == source.id)
                         .values(conversation_id=target.id))
@@ -312,6 +314,23 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
              target_type="conversation", target_id=target.id,
              actor_user_id=actor.id if actor else None, details=details)
     return target
+
+
+def _check_can_reopen_for(session: Session, target: Conversation, source: Conversation
+                          ) -> None:
+    """The merge would open `target` again: refuse when the customer already has another
+    open conversation on its channel (`source` itself is closed by the merge)."""
+    other = session.scalar(select(Conversation.id).where(
+        Conversation.channel_id == target.channel_id,
+        Conversation.contact_id == target.contact_id, Conversation.status != "resolved",
+        Conversation.id.not_in([target.id, source.id])))
+    if other is not None:
+        raise Conflict(f"Merging would open conversation {target.id} again, but this customer "
+                       f"already has an open conversation ({other}) on its channel; merge "
+                       f"into {other} instead.",
+                       fa=f"ادغام، گفت‌وگوی {target.id} را دوباره باز می‌کند، ولی این مشتری در "
+                       f"همان کانال گفت‌وگوی بازی دارد ({other})؛ در گفت‌وگوی {other} ادغام کنید.",
+                       details={"conversation_id": other})
 
 
 def unanswered_since(session: Session, conversation_id: int) -> datetime | None:
