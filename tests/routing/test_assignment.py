@@ -44,7 +44,7 @@ def test_the_least_loaded_agent_with_the_skill_and_language_gets_it(
 
 def test_an_assignment_stores_the_same_reasons_and_audit_event_on_both_databases(
         session: Session, world: World, write_in: Write) -> None:
-    """On PostgreSQL the claim writes its records itself (one statement): same words."""
+    """The records are written by different statements on each database: same words."""
     ids = desk(session, world, ("bahar", {"languages": ["fa"], "skills": ["question"]}))
     first = write_in("question fa: ساعت کاری شما چیست؟", channel="webchat")
     reasons = ["next in line: most urgent, longest waiting",

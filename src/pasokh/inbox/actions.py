@@ -119,14 +119,16 @@ def do_set_status(*, session: Session, conversation: Conversation, status: str,
     return conversation
 
 
-def check_can_reopen(*, session: Session, conversation: Conversation) -> None:
+def check_can_reopen(*, session: Session, conversation: Conversation,
+                     closing: Conversation | None = None) -> None:
     """Refuse to reopen a merged conversation, or when the customer already has a newer
-    open conversation there."""
+    open conversation there (other than `closing`, which a merge is about to close)."""
     check_not_merged(conversation=conversation)
+    ignored = [conversation.id] if closing is None else [conversation.id, closing.id]
     other = session.scalar(select(Conversation.id).where(
         Conversation.channel_id == conversation.channel_id,
         Conversation.contact_id == conversation.contact_id,
-        Conversation.status != "resolved", Conversation.id != conversation.id))
+        Conversation.status != "resolved", Conversation.id.not_in(ignored)))
     if other is not None:
         raise Conflict(f"This customer already has an open conversation ({other}) on this "
                        "channel; continue there instead of reopening this one.",
@@ -270,8 +272,11 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     no metric counts it, and a second merge of it is refused.
     """
     check_can_merge(source=source, target=target)
-    if source.status != "resolved" and target.status == "resolved":
-        _check_can_reopen_for(session, target, source)
+    still_open = source.status != "resolved"
+    # The customer's open thread must not vanish into a closed one: the survivor opens again.
+    reopens = still_open and target.status == "resolved"
+    if reopens:
+        check_can_reopen(session=session, conversation=target, closing=source)
     for model in (Message, TriageDecision):
         session.execute(update(model).where(model.conversation_id == source.id)
                         .values(conversation_id=target.id))
@@ -293,17 +298,14 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
     if PRIORITY_RANK[source.priority] < target.priority_rank:
         target.priority, target.priority_rank = source.priority, PRIORITY_RANK[source.priority]
     source.message_count = 0
-    still_open = source.status != "resolved"
     if still_open:
         _freed(session, source.workspace_id, source.assignee_id)
     source.status, source.resolved_at, source.waiting_since = "resolved", at or utcnow(), None
     source.snoozed_until = None
     source.merged_into_id = target.id
     details: dict[str, object] = {"merged": source.id}
-    if still_open and target.status == "resolved":
-        # The customer's open thread must not vanish into a closed one: the survivor opens
-        # again. The shell is written first (one open conversation per channel and customer).
-        session.flush()
+    if reopens:
+        session.flush()  # the shell first: one open conversation per channel and customer
         target.status, target.resolved_at, details["reopened"] = "open", None, True
     # Waiting since the customer's oldest message after the last reply of the merged
     # timeline: a reply in either thread answers what came before it in both.
@@ -314,23 +316,6 @@ def do_merge(*, session: Session, source: Conversation, target: Conversation,
              target_type="conversation", target_id=target.id,
              actor_user_id=actor.id if actor else None, details=details)
     return target
-
-
-def _check_can_reopen_for(session: Session, target: Conversation, source: Conversation
-                          ) -> None:
-    """The merge would open `target` again: refuse when the customer already has another
-    open conversation on its channel (`source` itself is closed by the merge)."""
-    other = session.scalar(select(Conversation.id).where(
-        Conversation.channel_id == target.channel_id,
-        Conversation.contact_id == target.contact_id, Conversation.status != "resolved",
-        Conversation.id.not_in([target.id, source.id])))
-    if other is not None:
-        raise Conflict(f"Merging would open conversation {target.id} again, but this customer "
-                       f"already has an open conversation ({other}) on its channel; merge "
-                       f"into {other} instead.",
-                       fa=f"ادغام، گفت‌وگوی {target.id} را دوباره باز می‌کند، ولی این مشتری در "
-                       f"همان کانال گفت‌وگوی بازی دارد ({other})؛ در گفت‌وگوی {other} ادغام کنید.",
-                       details={"conversation_id": other})
 
 
 def unanswered_since(session: Session, conversation_id: int) -> datetime | None:
