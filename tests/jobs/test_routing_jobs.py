@@ -94,3 +94,26 @@ def test_sla_warning_and_breach_fire_through_the_runner(
 
     runner.run_until_idle(now=SATURDAY_10 + 61 * MINUTE)  # each job ran once
     assert bus.kinds() == ["sla.warning", "sla.breach"]
+
+
+def test_a_warning_that_runs_after_its_deadline_is_not_sent(
+        db: Database, session: Session, world: World, write_in: Write,
+        bus: RecordingBus) -> None:
+    # The runner was down from before the warning until after the deadline: when it comes
+    # back, the supervisor hears of the breach once, not "due soon" for a deadline passed.
+    desk(session, world, ("ali", {"capacity": 3}))
+    first = write_in("high question: سفارشم کجاست؟")
+    session.commit()
+    runner = build_runner(db, events=bus, periodic_every=None)
+
+    runner.run_until_idle(now=SATURDAY_10 + 61 * MINUTE)
+
+    assert bus.kinds() == ["sla.breach"]
+    with db.read() as s:
+        assert s.scalar(select(AuditEvent.id).where(
+            AuditEvent.target_id == str(first.id), AuditEvent.action == "sla.warning")) is None
+        left = s.scalars(select(OutboxJob.kind).where(OutboxJob.status != "done",
+                                                      OutboxJob.run_after
+                                                      <= SATURDAY_10 + 61 * MINUTE)).all()
+        assert list(left) == [], "the moot warning is done, not retried"
+

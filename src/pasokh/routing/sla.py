@@ -120,7 +120,14 @@ def _load(session: Session, payload: dict[str, object]
 
 
 def handle_warning(*, session: Session, payload: dict[str, object], now: datetime) -> bool:
-    """Warn the assignee and supervisors that a deadline is near; False if moot."""
+    """Warn the assignee and supervisors that a deadline is near; False if moot.
+
+    A warning that runs at or after its deadline (the jobs were stopped, e.g. a server down
+    over a weekend) is moot too: the breach job says it, and "due soon" for a deadline
+    already passed would only be noise in the supervisor's notifications.
+    """
+    if now >= datetime.fromisoformat(str(payload["due"])):
+        return False
     loaded = _load(session, payload)
     if loaded is None:
         return False
