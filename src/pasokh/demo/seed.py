@@ -3,6 +3,12 @@
 Threads were written for this project (threads.json); single comments come from the
 project's own triage corpus. Every inbound message goes through the real ingest path, so
 contacts, conversations and triage decisions are exactly what production would store.
+
+Conversations still open or pending are from the last two days: a pending one waits on the
+customer or on another team, not a month-old backlog. Resolved private conversations were
+surveyed an hour after resolution (the workspace asked NPS in the first half of the month,
+CES for a week, and CSAT since); about 45 % of customers answered with a bare score, which
+went through ingest like any message and was recorded against its survey.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from pasokh.inbox.actions import do_note, do_reply, do_set_status
 from pasokh.inbox.models import Conversation
 from pasokh.ingest.service import InboundMessage, Triager, do_ingest
 from pasokh.replies.models import ReplyTemplate
+from pasokh.surveys.models import Survey
+from pasokh.surveys.service import do_send_due_surveys
+from pasokh.surveys.settings import PRIVATE_KINDS
 from pasokh.users.models import User
 from pasokh.users.service import do_create_team, do_create_user
 from pasokh.workspaces.models import Workspace
@@ -146,6 +155,43 @@ class _Seeder:
     def agent_for(self, lang: str) -> User:
         return self.rng.choice(self.agents["en" if lang == "en" else "fa"])
 
+    def survey(self, channel: str, conversation: Conversation, sender: SenderIdentity,
+               now: datetime) -> None:
+        """Ask a resolved private conversation's survey; the customer may answer it."""
+        resolved = conversation.resolved_at
+        if (resolved is None or conversation.is_public
+                or CHANNELS[channel][1] not in PRIVATE_KINDS):
+            return
+        age = now - resolved
+        kind = "nps" if age > timedelta(days=15) else "ces" if age > timedelta(days=8) else "csat"
+        send_at = resolved + timedelta(minutes=60)
+        if send_at >= now:
+            return
+        self.session.add(Survey(workspace_id=self.workspace.id, conversation_id=conversation.id,
+                                contact_id=conversation.contact_id,
+                                channel_id=conversation.channel_id, kind=kind,
+                                status="scheduled", send_after=send_at))
+        self.session.flush()
+        do_send_due_surveys(session=self.session, workspace=self.workspace, now=send_at,
+                            deliver=False)
+        answer_at = send_at + timedelta(minutes=self.rng.choice([2, 10, 45, 180]))
+        if self.rng.random() >= 0.45 or answer_at >= now:
+            return
+        unhappy = conversation.sentiment == "negative"
+        score = self.rng.choice(SCORES[kind][unhappy])
+        text = str(score) if conversation.language == "en" else \
+            str(score).translate(PERSIAN_DIGITS)
+        self.ingest(channel, text, sender, False, answer_at)
+
+
+# Scores a customer gives, by survey kind and by whether the conversation read negative.
+SCORES = {
+    "csat": {False: [5, 5, 5, 4, 4, 4, 3, 2], True: [4, 3, 3, 2, 2, 1, 1, 5]},
+    "nps": {False: [10, 10, 9, 9, 9, 8, 8, 7, 6, 3], True: [9, 8, 7, 6, 5, 4, 2, 0, 10, 3]},
+    "ces": {False: [7, 7, 6, 6, 6, 5, 4], True: [6, 5, 4, 3, 3, 2, 1]},
+}
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
 
 def _business_time(rng: random.Random, days_ago: float, now: datetime) -> datetime:
     """A moment `days_ago` ago, nudged into Tehran's waking hours (UTC+3:30)."""
@@ -157,7 +203,7 @@ def _business_time(rng: random.Random, days_ago: float, now: datetime) -> dateti
 
 def _seed_thread(s: _Seeder, thread: dict[str, Any], now: datetime) -> None:
     lang = thread["lang"]
-    recent = thread["outcome"] == "open"
+    recent = thread["outcome"] in ("open", "pending")
     at = _business_time(s.rng, s.rng.uniform(0, 2) if recent else s.rng.uniform(2, 30), now)
     sender = s.new_sender(thread["channel"], lang)
     agent = s.agent_for(lang)
@@ -177,6 +223,8 @@ def _seed_thread(s: _Seeder, thread: dict[str, Any], now: datetime) -> None:
     if thread["outcome"] in ("resolved", "pending"):
         do_set_status(session=s.session, conversation=conversation, status=thread["outcome"],
                       actor=agent, at=at)
+    if thread["outcome"] == "resolved":
+        s.survey(thread["channel"], conversation, sender, now)
 
 
 def _corpus_comments(rng: random.Random, count: int) -> list[dict[str, Any]]:
@@ -195,8 +243,8 @@ def _seed_comment(s: _Seeder, row: dict[str, Any], now: datetime) -> None:
     channel = row["channel"] if row["channel"] in CHANNELS else "instagram"
     days_ago = s.rng.uniform(0, 30)
     at = _business_time(s.rng, days_ago, now)
-    conversation = s.ingest(channel, row["text"], s.new_sender(channel, lang),
-                            bool(row.get("public")), at)
+    sender = s.new_sender(channel, lang)
+    conversation = s.ingest(channel, row["text"], sender, bool(row.get("public")), at)
     if days_ago < 2:
         return  # recent: still waiting in the inbox
     category = row["category"]
@@ -209,6 +257,7 @@ def _seed_comment(s: _Seeder, row: dict[str, Any], now: datetime) -> None:
                  text=s.rng.choice(replies), at=reply_at, deliver=False)
     do_set_status(session=s.session, conversation=conversation, status="resolved", actor=agent,
                   at=min(at + timedelta(hours=s.rng.choice([1, 3, 20])), now))
+    s.survey(channel, conversation, sender, now)
 
 
 def logins() -> list[str]:

@@ -60,12 +60,13 @@ def do_schedule_surveys(*, session: Session, workspace: Workspace, now: datetime
     return surveys
 
 
-def do_send_due_surveys(*, session: Session, workspace: Workspace, now: datetime
-                        ) -> list[Survey]:
+def do_send_due_surveys(*, session: Session, workspace: Workspace, now: datetime,
+                        deliver: bool = True) -> list[Survey]:
     """Ask each due survey on its conversation's channel through the outbox.
 
     A conversation that was reopened (it is not done) or merged into another (its messages
-    went there) in the meantime is not surveyed.
+    went there) in the meantime is not surveyed. `deliver=False` records questions that
+    were already sent elsewhere (the demo's history), as `inbox.actions.do_reply` does.
     """
     due = session.scalars(select(Survey).where(
         Survey.workspace_id == workspace.id, Survey.status == "scheduled",
@@ -87,9 +88,10 @@ def do_send_due_surveys(*, session: Session, workspace: Workspace, now: datetime
             sent_at=now, created_at=now, meta={"survey_id": survey.id})
         session.add(question)
         session.flush()
-        do_enqueue(session=session, workspace_id=workspace.id, kind="send_reply",
-                   payload={"message_id": question.id},
-                   dedupe_key=f"send_reply:{question.id}")
+        if deliver:
+            do_enqueue(session=session, workspace_id=workspace.id, kind="send_reply",
+                       payload={"message_id": question.id},
+                       dedupe_key=f"send_reply:{question.id}")
         survey.status, survey.sent_at, survey.question_message_id = "sent", now, question.id
         sent.append(survey)
     session.flush()
