@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
+from pasokh.channels.models import Channel
 from pasokh.db import Database, utcnow
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.jobs.models import OutboxJob
@@ -282,9 +283,28 @@ def test_the_conversation_page_shows_the_thread_and_the_customer_card(
     page = client.get(f"/conversations/{again['conversation_id']}").text
     assert "بسته رسید ولی ناقص بود" in page          # this thread
     assert "کارت مشتری" in page
-    assert 'class="kind">webchat</span> <bdi dir="ltr">v1</bdi>' in page  # identity
+    assert 'class="kind">گفت‌وگوی وب‌سایت</span> <bdi dir="ltr">v1</bdi>' in page  # identity
     assert "سفارشم دیر رسید" in page and "پیگیری میکنم" in page  # earlier, readable inline
     assert f'href="/conversations/{cid}"' in page
+
+
+def test_people_read_the_channels_name_and_programs_its_key(
+    client: TestClient, world: World, db: Database
+) -> None:
+    with db.write() as session:
+        channel = session.scalar(select(Channel).where(Channel.key == "telegram-bot"))
+        assert channel is not None
+        channel.name = "ربات تلگرام فروشگاه"
+        session.commit()
+    sent = push(client, world, "سفارشم کجاست؟", "t1", channel="telegram-bot")
+    login(client, world, "sara")
+    inbox = client.get("/inbox").text
+    assert 'chan-telegram">ربات تلگرام فروشگاه</span>' in inbox
+    page = client.get(f"/conversations/{sent['conversation_id']}").text
+    assert page.count("ربات تلگرام فروشگاه") >= 3  # header, the message, "reply to"
+    api = client.get(f"/api/v1/conversations/{sent['conversation_id']}").json()
+    assert (api["channel"], api["channel_kind"], api["channel_name"]) == \
+        ("telegram-bot", "telegram", "ربات تلگرام فروشگاه")
 
 
 def test_reply_with_a_template_is_stored_and_queued_for_the_channel(

@@ -11,6 +11,8 @@ class ConversationRead(BaseModel):
     id: int
     channel: str
     channel_kind: str
+    channel_name: str = Field(description="The channel's name as the workspace wrote it, "
+                              "for people (`channel` is its key, for programs).")
     contact_id: int
     contact_name: str
     status: str

@@ -200,13 +200,13 @@ def list_conversations(
     if after is not None:
         page = page.where(after)
     page = page.order_by(*keys).limit(limit + 1).subquery()
-    query = (select(c, Channel.key, Channel.kind, Contact.display_name)
+    query = (select(c, Channel.key, Channel.kind, Channel.name, Contact.display_name)
              .join(page, page.c.id == c.id)
              .join(Channel, Channel.id == c.channel_id)
              .join(Contact, Contact.id == c.contact_id)
              .order_by(*keys))
     rows: list[Any] = list(session.execute(query).all())
-    items = [_conversation_read(c, key, kind, name) for c, key, kind, name in rows[:limit]]
+    items = [_conversation_read(*row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
@@ -217,9 +217,11 @@ def list_conversations(
     return ConversationPage(items=items, next_cursor=next_cursor)
 
 
-def _conversation_read(c: Conversation, key: str, kind: str, name: str) -> ConversationRead:
+def _conversation_read(c: Conversation, key: str, kind: str, channel_name: str, name: str
+                       ) -> ConversationRead:
     return ConversationRead(
-        id=c.id, channel=key, channel_kind=kind, contact_id=c.contact_id, contact_name=name,
+        id=c.id, channel=key, channel_kind=kind, channel_name=channel_name,
+        contact_id=c.contact_id, contact_name=name,
         status=c.status, is_public=c.is_public, subject=c.subject, priority=c.priority,
         category=c.category, sentiment=c.sentiment, language=c.language,
         assignee_id=c.assignee_id, team_id=c.team_id, waiting_since=c.waiting_since,
@@ -233,7 +235,7 @@ def get_conversation(*, session: Session, workspace_id: int, conversation_id: in
                      ) -> ConversationRead:
     """One conversation of the workspace, or NotFound (also for another workspace's)."""
     row = session.execute(
-        select(Conversation, Channel.key, Channel.kind, Contact.display_name)
+        select(Conversation, Channel.key, Channel.kind, Channel.name, Contact.display_name)
         .join(Channel, Channel.id == Conversation.channel_id)
         .join(Contact, Contact.id == Conversation.contact_id)
         .where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)

@@ -113,6 +113,13 @@ def _vocabulary() -> dict[str, tuple[str, ...]]:
             "sentiment": SENTIMENTS, "priority": PRIORITIES, "language": ("fa", "en", "ar")}
 
 
+def _channel_names(conversation: ConversationRead, card: desk.CustomerCard) -> dict[str, str]:
+    """Channel key -> name for the messages on the page, from the conversations already read
+    (a message merged in from elsewhere came from one of the customer's conversations)."""
+    names = {p.conversation.channel: p.conversation.channel_name for p in card.past}
+    return {**names, conversation.channel: conversation.channel_name}
+
+
 @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
 def conversation_page(conversation_id: int, request: Request) -> Response:
     """One conversation: the whole thread, the customer card and the actions."""
@@ -144,6 +151,7 @@ def conversation_page(conversation_id: int, request: Request) -> Response:
         _context(request, principal.locale, c=conversation, messages=messages, card=card,
                  users=users, decision=decision, principal=principal, can_act=can_act,
                  ticket_number=ticket_number,
+                 channel_names=_channel_names(conversation, card),
                  reply_templates=reply_templates, workspace_name=workspace_name,
                  csrf=principal.csrf_token, vocab=_vocabulary(),
                  assignable=[u for u in users.values()
