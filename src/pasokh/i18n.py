@@ -66,6 +66,17 @@ def format_datetime(value: datetime | None, locale: str, tz: str = "Asia/Tehran"
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def format_moment(value: datetime, locale: str, tz: str = "Asia/Tehran") -> str:
+    """A near moment by weekday: «شنبه ۱۵ آذر، ۰۸:۰۰» in fa, "Sat 6 Dec, 08:00" in en."""
+    local = value.astimezone(ZoneInfo(tz))
+    if locale == "fa":
+        jalali = JalaliDate(local.date())  # type: ignore[no-untyped-call]
+        text = f"{jalali.strftime('%A', locale='fa')} {jalali.day} " \
+               f"{jalali.strftime('%B', locale='fa')}، {local:%H:%M}"
+        return str(digits.en_to_fa(text))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
 def format_duration(seconds: float, locale: str) -> str:
     """A short waiting time: 45m, 3h 10m, 2d 4h (in Persian words for fa)."""
     minutes = int(seconds // 60)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +274,25 @@ def test_a_supervisor_adds_a_template_on_the_settings_page(live: Live, page: Any
     with live.db.read() as session:
         names = set(session.scalars(select(ReplyTemplate.name)).all())
     assert "خوش‌آمد" in names
+
+
+def test_snooze_until_the_next_working_morning_from_the_offered_choices(
+    live: Live, page: Any
+) -> None:
+    cid = live.push(NORMAL, "visitor-snooze", "نسرین رضایی")["conversation_id"]
+    log_in(page, live)
+    page.goto(f"{live.base}/conversations/{cid}")
+    labels = page.eval_on_selector_all("#snooze-choice option", "os => os.map(o => o.text)")
+    assert [label.split(" (")[0] for label in labels] == \
+        ["یک ساعت دیگر", "سه ساعت دیگر", "روز کاری بعد", "هفتهٔ بعد"]
+    assert re.search(r"[۰-۹]{2}:[۰-۹]{2}\)$", labels[2]), labels[2]  # Persian digits
+    page.locator("#snooze-form").screenshot(path=str(SHOTS / "snooze-fa.png"))
+    chosen = page.eval_on_selector_all("#snooze-choice option", "os => os[2].value")
+    page.select_option("#snooze-choice", value=chosen)
+    page.click("#snooze-form button[type=submit]")
+    page.wait_for_selector("#conv-status[data-status=snoozed]")
+    with live.db.read() as session:
+        c = session.get(Conversation, cid)
+        assert c is not None and c.status == "snoozed" and c.snoozed_until is not None
+        assert c.snoozed_until.replace(tzinfo=None) == \
+            datetime.fromisoformat(chosen).astimezone(UTC).replace(tzinfo=None)

@@ -107,6 +107,12 @@ def is_business_time(cal: WorkCalendar, at: datetime) -> bool:
     return any(opens <= at < closes for opens, closes in _open_spans(cal, local_day))
 
 
+def next_opening(cal: WorkCalendar, at: datetime) -> datetime:
+    """`at` itself during opening hours, else the moment the centre next opens."""
+    opens, _ = next(_spans_from(cal, _aware(at)))
+    return opens
+
+
 def add_business_minutes(cal: WorkCalendar, start: datetime, minutes: float) -> datetime:
     """The moment `minutes` of business time after `start` (time outside hours is skipped)."""
     if minutes < 0:

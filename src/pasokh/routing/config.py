@@ -50,6 +50,19 @@ def load_calendar(*, session: Session, workspace_id: int) -> WorkCalendar:
     return make_calendar(timezone=cal.timezone, weekly=cal.weekly_hours, holidays=days)
 
 
+def read_calendar(*, session: Session, workspace_id: int) -> WorkCalendar:
+    """The workspace's calendar without writing: the shipped Iranian one until it has its own
+    (what `do_ensure_calendar` would create), for pages that only read."""
+    cal = session.execute(select(BusinessCalendar.id, BusinessCalendar.timezone,
+                                 BusinessCalendar.weekly_hours)
+                          .where(BusinessCalendar.workspace_id == workspace_id)).first()
+    if cal is None:
+        return make_calendar(holidays=[day for day, _, _ in iran_holidays()])
+    days = session.scalars(select(CalendarHoliday.day)
+                           .where(CalendarHoliday.calendar_id == cal.id))
+    return make_calendar(timezone=cal.timezone, weekly=cal.weekly_hours, holidays=days)
+
+
 def calendar_zone(*, session: Session, workspace_id: int) -> ZoneInfo:
     """The zone agents' working hours are read in (the calendar's, else Asia/Tehran)."""
     name = session.scalar(select(BusinessCalendar.timezone)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pasokh import i18n
 from pasokh.channels.models import Channel
@@ -18,6 +19,8 @@ from pasokh.inbox import service as inbox
 from pasokh.inbox.models import Conversation
 from pasokh.inbox.routes import AGENTS, rendered_templates
 from pasokh.inbox.schemas import ConversationRead
+from pasokh.inbox.snooze_choices import snooze_choices
+from pasokh.routing.config import read_calendar
 from pasokh.routing.models import ConversationRouting
 from pasokh.security import same
 from pasokh.types import CATEGORIES, CONVERSATION_STATUSES, PRIORITIES, SENTIMENTS
@@ -120,6 +123,14 @@ def _channel_names(conversation: ConversationRead, card: desk.CustomerCard) -> d
     return {**names, conversation.channel: conversation.channel_name}
 
 
+def _snooze_options(session: Session, principal: Principal) -> list[tuple[str, str, str]]:
+    """(UI word, ISO time, the time as the reader says it) for each offered snooze."""
+    cal = read_calendar(session=session, workspace_id=principal.workspace_id)
+    return [(choice.key, choice.until.isoformat(),
+             i18n.format_moment(choice.until, principal.locale, cal.zone.key))
+            for choice in snooze_choices(cal, utcnow())]
+
+
 @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
 def conversation_page(conversation_id: int, request: Request) -> Response:
     """One conversation: the whole thread, the customer card and the actions."""
@@ -144,6 +155,7 @@ def conversation_page(conversation_id: int, request: Request) -> Response:
                    and conversation.merged_into_id is None)
         reply_templates = rendered_templates(session, row, me) \
             if can_act and row is not None and me is not None else []
+        snooze = _snooze_options(session, principal) if can_act else []
         workspace_name = session.scalar(
             select(Workspace.name).where(Workspace.id == principal.workspace_id))
     return templates.TemplateResponse(
@@ -151,7 +163,7 @@ def conversation_page(conversation_id: int, request: Request) -> Response:
         _context(request, principal.locale, c=conversation, messages=messages, card=card,
                  users=users, decision=decision, principal=principal, can_act=can_act,
                  ticket_number=ticket_number,
-                 channel_names=_channel_names(conversation, card),
+                 channel_names=_channel_names(conversation, card), snooze=snooze,
                  reply_templates=reply_templates, workspace_name=workspace_name,
                  csrf=principal.csrf_token, vocab=_vocabulary(),
                  assignable=[u for u in users.values()
