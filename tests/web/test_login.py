@@ -78,3 +78,10 @@ def test_logout_ends_the_session(client: TestClient, world: World) -> None:
     client.cookies.clear()
     assert client.get("/inbox", headers={"accept": "text/html"},
                       follow_redirects=False).status_code == 303
+
+
+def test_every_page_names_its_icon_and_the_browsers_guess_finds_it(client: TestClient) -> None:
+    page = client.get("/login").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    guessed = client.get("/favicon.ico", follow_redirects=True)
+    assert guessed.status_code == 200 and guessed.text.startswith("<svg")

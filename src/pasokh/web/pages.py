@@ -59,6 +59,12 @@ def home() -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask for it on pages that do not name their icon (the API docs, a JSON error)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, lang: str = "fa", error: str | None = None) -> Response:
     locale = lang if lang in ("fa", "en") else "fa"
