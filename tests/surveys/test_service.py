@@ -55,6 +55,18 @@ def test_a_survey_is_scheduled_once_for_private_conversations(session: Session,
     assert do_schedule_surveys(session=session, workspace=ws, now=T0 + 2 * HOUR) == []
 
 
+def test_a_conversation_closed_without_a_reply_is_not_surveyed(session: Session,
+                                                                world: World) -> None:
+    cast = Cast(session, world)
+    ws = workspace(session, world)
+    thread(cast, [(0, "c"), (10, "resolve")])  # spam, or a "thanks!" that needed nothing
+    thread(cast, [(0, "c"), (3, "n"), (10, "resolve")])  # an internal note is not help
+    by_bot = thread(cast, [(0, "c"), (1, "b"), (10, "resolve")])  # the bot's help is rated
+    by_agent = resolved(cast)
+    surveys = do_schedule_surveys(session=session, workspace=ws, now=T0 + HOUR)
+    assert sorted(s.conversation_id for s in surveys) == sorted([by_bot.id, by_agent.id])
+
+
 def test_due_surveys_are_sent_through_the_outbox_as_system_messages(session: Session,
                                                                     world: World) -> None:
     cast = Cast(session, world)

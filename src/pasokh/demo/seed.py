@@ -31,6 +31,8 @@ from pasokh.inbox.actions import do_note, do_reply, do_set_status
 from pasokh.inbox.models import Conversation
 from pasokh.ingest.service import InboundMessage, Triager, do_ingest
 from pasokh.replies.models import ReplyTemplate
+from pasokh.routing.config import get_profile
+from pasokh.routing.handback import do_set_presence
 from pasokh.surveys.models import Survey
 from pasokh.surveys.service import do_send_due_surveys
 from pasokh.surveys.settings import PRIVATE_KINDS
@@ -159,7 +161,7 @@ class _Seeder:
                now: datetime) -> None:
         """Ask a resolved private conversation's survey; the customer may answer it."""
         resolved = conversation.resolved_at
-        if (resolved is None or conversation.is_public
+        if (resolved is None or conversation.first_response_at is None or conversation.is_public
                 or CHANNELS[channel][1] not in PRIVATE_KINDS):
             return
         age = now - resolved
@@ -241,12 +243,15 @@ def _corpus_comments(rng: random.Random, count: int) -> list[dict[str, Any]]:
 def _seed_comment(s: _Seeder, row: dict[str, Any], now: datetime) -> None:
     lang = "en" if row["lang"] == "en" else "fa"
     channel = row["channel"] if row["channel"] in CHANNELS else "instagram"
-    days_ago = s.rng.uniform(0, 30)
+    # One comment in ten still waits: most came in during the last few hours, a few
+    # are a day or two old (the queue a centre really has); the rest are a month's history.
+    waiting = s.rng.random() < 0.1
+    days_ago = min(s.rng.expovariate(1 / 0.25), 2.0) if waiting else s.rng.uniform(2, 30)
     at = _business_time(s.rng, days_ago, now)
     sender = s.new_sender(channel, lang)
     conversation = s.ingest(channel, row["text"], sender, bool(row.get("public")), at)
-    if days_ago < 2:
-        return  # recent: still waiting in the inbox
+    if waiting:
+        return
     category = row["category"]
     agent = s.agent_for(lang)
     replies = GENERIC_REPLIES[lang].get(category)
@@ -315,4 +320,20 @@ def seed_demo(db: Database, *, triager: Triager | None = None, comments: int = 2
                 Contact.workspace_id == workspace.id)).all():
             contact.is_vip = rng.random() < 0.05
         session.commit()
+        _start_the_shift(session, workspace.id, [*agents["fa"], *agents["en"]], now)
+        session.commit()
     return logins()
+
+
+def _start_the_shift(session: Session, workspace_id: int, agents: list[User],
+                     now: datetime) -> None:
+    """Two Persian agents and the English one come online; the router hands them the most
+    urgent waiting work their languages and capacity allow (the third Persian agent is away,
+    so part of the queue stays unassigned for a supervisor to see)."""
+    for i, agent in enumerate(agents):
+        profile = get_profile(session=session, workspace_id=workspace_id, user_id=agent.id)
+        profile.languages = ["en"] if agent.locale == "en" else ["fa"]
+        profile.capacity = 24  # units: a chat is 3, a DM 2, an e-mail 1; pending work counts
+        session.flush()
+        do_set_presence(session=session, profile=profile,
+                        presence="away" if i == 2 else "online", now=now)

@@ -33,19 +33,25 @@ QUESTIONS: dict[str, dict[str, str]] = {
 
 def do_schedule_surveys(*, session: Session, workspace: Workspace, now: datetime,
                         lookback: timedelta = timedelta(days=2)) -> list[Survey]:
-    """Schedule the workspace's survey for private conversations resolved recently."""
+    """Schedule the workspace's survey for private conversations resolved recently that an
+    agent or the bot answered."""
     settings = check_survey_settings(workspace.settings)
     if not settings.enabled:
         return []
     already = exists().where(Survey.conversation_id == Conversation.id,
                              Survey.kind == settings.kind)
+    # Closed without a word to the customer (spam, a "thanks!" needing nothing): there was
+    # no help to rate, so nobody is asked how the help was.
+    answered = exists().where(Message.conversation_id == Conversation.id,
+                              Message.direction == "outbound", Message.kind == "message",
+                              Message.sender_type.in_(("agent", "bot")))
     rows = session.execute(
         select(Conversation).join(Channel, Channel.id == Conversation.channel_id)
         .where(Conversation.workspace_id == workspace.id, Conversation.status == "resolved",
                # A conversation merged into another was closed by the merge, not solved.
                Conversation.merged_into_id.is_(None),
                Conversation.is_public.is_(False), Conversation.resolved_at >= now - lookback,
-               Channel.kind.in_(settings.channels), ~already)
+               Channel.kind.in_(settings.channels), ~already, answered)
         .order_by(Conversation.id)
     ).scalars().all()
     surveys = []
