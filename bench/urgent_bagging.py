@@ -1,6 +1,7 @@
 """Urgent stack inputs with less variance, out of fold on the corpus train split (never held-out).
 
-    PYTHONPATH=src python bench/urgent_bagging.py --seeds 1 2 3 4 [--parts bag bin] [--cache DIR]
+    cd bench && PYTHONPATH=../src python urgent_bagging.py --seeds 1 2 3 4 [--parts bag bag90 bin]
+        [--cache DIR] [--compute-only] [--designs SUBSTRING ...] [--languages]
 
 For each fold seed, on the folds `_tune_urgent` makes (the ones `bench/urgent_oof.py` caches
 its inputs on), this computes more out-of-fold candidates for the stack's P(urgent) and
@@ -11,6 +12,7 @@ caches them (`DIR/extra_<part>_s<seed>.npz`):
   training part, its weight matrices and intercepts averaged (one linear model, so it would
   compile into one weight matrix: zero serving cost); K = 1, 3, 5, 10 are the running
   averages of the same fits.
+- `bag90`: the same on 90 % subsets, K = 5, 10, 20.
 - `bin`: a binary urgent-vs-rest head (C 0.3 / 1 / 3 / 10, without and with balanced class
   weights) on the priority head's features.
 
@@ -18,7 +20,10 @@ Then every design (the shipped linear stack with one input swapped or added, the
 the gate, per-language threshold pairs) is scored as `bench/urgent_oof.py` does: the stack
 cross-fitted on the same folds, the pair tuned on its out-of-fold scores; figures are urgent
 P at R ≥ 0.95 / mean P over recall goals 0.93–0.96, and "+b/−w" counts the seeds better /
-worse than the shipped design at R 0.95. The keep rule (fixed before measuring): mean
+worse than the shipped design at R 0.95. --languages adds per-language pairs (fa + Finglish
+vs en), tuned on all out-of-fold scores and nested (tuned on three folds' scores, applied to
+the fourth), with one pair nested at several goals for a comparison at equal recall. The keep
+rule (fixed before measuring): mean
 P@0.95 up by ≥ 0.005 and up on at least 3 of the 4 seeds.
 """
 
