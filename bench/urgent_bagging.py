@@ -23,8 +23,7 @@ P at R ≥ 0.95 / mean P over recall goals 0.93–0.96, and "+b/−w" counts the
 worse than the shipped design at R 0.95. --languages adds per-language pairs (fa + Finglish
 vs en), tuned on all out-of-fold scores and nested (tuned on three folds' scores, applied to
 the fourth), with one pair nested at several goals for a comparison at equal recall. The keep
-rule (fixed before measuring): mean
-P@0.95 up by ≥ 0.005 and up on at least 3 of the 4 seeds.
+rule (fixed before measuring): mean P@0.95 up by ≥ 0.005 and up on at least 3 of the 4 seeds.
 """
 
 from __future__ import annotations
