@@ -129,6 +129,18 @@ def test_the_dashboard_page_in_persian(client: TestClient, seeded: World, name: 
     assert 'href="/api/v1/metrics/export.csv?' in page.text
 
 
+def test_the_date_fields_show_the_range_the_dashboard_reads(client: TestClient,
+                                                             seeded: World) -> None:
+    assert login(client, seeded, "nima") == 303
+    page = client.get("/analytics", params={"period": "day", "calendar": "gregorian",
+                                            "start": "1405-01-01", "end": "1405-01-03"}).text
+    # typed in Jalali, read back in the calendar chosen: 1-3 Farvardin is 21-23 March
+    assert 'placeholder="2026-03-21"' in page and 'placeholder="2026-03-23"' in page
+    page = client.get("/analytics", params={"period": "day", "calendar": "jalali",
+                                            "start": "2026-03-21", "end": "2026-03-23"}).text
+    assert 'placeholder="1405-01-01"' in page and 'placeholder="1405-01-03"' in page
+
+
 def test_agents_do_not_see_the_dashboard(client: TestClient, world: World) -> None:
     assert login(client, world, "sara") == 303
     assert client.get("/analytics").status_code == 403

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from persiantools.jdatetime import JalaliDate
 from sqlalchemy import select
 
 from pasokh import i18n
@@ -127,6 +130,20 @@ def _charts(data: Any, periods: list[str], locale: str, t: Any) -> dict[str, Any
     return charts
 
 
+def _shown_range(start: datetime, end: datetime, calendar: str, tz: str) -> tuple[str, str]:
+    """The first and last day the dashboard reads, as a person would type them back."""
+    zone = ZoneInfo(tz)
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    if calendar == "jalali":
+        return _jalali(first), _jalali(last)
+    return first.isoformat(), last.isoformat()
+
+
+def _jalali(day: date) -> str:
+    return str(JalaliDate(day).strftime("%Y-%m-%d"))  # type: ignore[no-untyped-call]
+
+
 @router.get("/analytics", response_class=HTMLResponse)
 def analytics_page(request: Request,
                    q: Annotated[MetricsQuery, Depends(metrics_query)]) -> Response:
@@ -153,6 +170,7 @@ def analytics_page(request: Request,
             Workspace.id == principal.workspace_id))
     periods = [b.label for b in scope.buckets]
     params = {k: v for k, v in vars(q).items() if v is not None}
+    shown = _shown_range(scope.start, scope.end, calendar, tz)
     return templates.TemplateResponse(request, "analytics_dashboard.html", {
         "request": request, "locale": locale, "dir": i18n.direction(locale), "t": t,
         "num": lambda v: i18n.local_digits(str(v), locale),
@@ -160,6 +178,6 @@ def analytics_page(request: Request,
         "fmt": lambda unit, v: fmt_value(unit, v, locale), "total": _total,
         "principal": principal, "csrf": principal.csrf_token, "workspace_name": workspace_name,
         "data": data, "charts": _charts(data, periods, locale, t), "incidents": incidents,
-        "q": q, "calendar": calendar, "tz": tz, "periods": periods,
+        "q": q, "calendar": calendar, "tz": tz, "periods": periods, "shown": shown,
         "csv": "/api/v1/metrics/export.csv?" + urlencode(params),
     })

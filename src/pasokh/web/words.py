@@ -46,7 +46,7 @@ DESK_WORDS: dict[str, dict[str, str]] = {
         "people": "همکاران", "role": "نقش", "teams": "تیم‌ها", "templates": "الگوهای پاسخ",
         "variables": "متغیرها", "delete": "حذف", "new_template": "الگوی تازه", "add": "افزودن",
         "text": "متن", "role_admin": "مدیر", "role_supervisor": "سرپرست",
-        "role_agent": "کارشناس", "role_analyst": "تحلیلگر", "analytics": "تحلیل‌ها",
+        "role_agent": "کارشناس", "role_analyst": "تحلیلگر", "analytics": "گزارش‌ها",
     },
     "en": {
         "mine": "Mine", "team": "My team", "unassigned": "Unassigned", "all": "All",
