@@ -180,7 +180,7 @@ def _plain(engine: Any) -> Any:
 def test_a_bare_score_after_a_survey_answers_it_instead_of_opening_a_conversation(
     db: Database, world: World, triager_engine: Any
 ) -> None:
-    from pasokh.inbox.actions import do_set_status
+    from pasokh.inbox.actions import do_reply, do_set_status
     from pasokh.surveys.models import Survey
     from pasokh.surveys.service import do_schedule_surveys, do_send_due_surveys
     from pasokh.workspaces.models import Workspace
@@ -192,6 +192,8 @@ def test_a_bare_score_after_a_survey_answers_it_instead_of_opening_a_conversatio
     assert isinstance(first, Stored)
     with db.write() as session:
         conversation = session.get_one(Conversation, first.conversation_id)
+        do_reply(session=session, conversation=conversation, author=None, by_bot=True,
+                 text="کارت شما باز شد.", at=t0 + timedelta(minutes=2), deliver=False)
         do_set_status(session=session, conversation=conversation, status="resolved",
                       actor=None, at=t0 + timedelta(minutes=5))
         workspace = session.get_one(Workspace, world.workspace_id)
