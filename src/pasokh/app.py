@@ -27,7 +27,9 @@ from pasokh.replies import routes as template_routes
 from pasokh.routing import routes as routing_routes
 from pasokh.settings import Settings
 from pasokh.surveys import routes as survey_routes
-from pasokh.web import admin, api, desk, errors, live, pages
+from pasokh.triage.engine import TriageEngine
+from pasokh.triage.watch import ModelWatcher
+from pasokh.web import admin, api, desk, errors, live, pages, triage_model
 from pasokh.web.auth import TokenCache
 from pasokh.web.fast_ingest import FastIngest
 from pasokh.web.limits import BodyLimit
@@ -53,6 +55,13 @@ def announce_messages(events: EventBus) -> Callable[[list[Stored]], None]:
     return announce
 
 
+def _model_watcher(triager: Triager, settings: Settings) -> ModelWatcher | None:
+    """Watch the serving model's folder, when the triager is the engine (not a test double)."""
+    engine = getattr(triager, "engine", None)
+    return ModelWatcher(engine, settings.triage_model_dir) \
+        if isinstance(engine, TriageEngine) else None
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                triager: Triager | None = None) -> FastAPI:
     """Build the FastAPI app for `settings` (read from the environment when None)."""
@@ -68,14 +77,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                         periodic_every=timedelta(seconds=settings.jobs_periodic_seconds))
     ingest = IngestWriter(db, triager, max_chars=settings.max_message_chars,
                           on_commit=[announce_messages(events), lambda _: jobs.wake()])
+    watcher = _model_watcher(triager, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.run_jobs:
             jobs.start()
+        if watcher is not None:
+            watcher.start(settings.triage_model_check_seconds)
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             # What was queued is stored (and answered) before shutdown; the job in
             # hand finishes.
             await asyncio.to_thread(ingest.stop)
@@ -94,8 +108,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.ingest = ingest
     app.state.tokens = TokenCache()
     app.state.jobs = jobs
+    app.state.model_watcher = watcher
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(triage_model.router)
     app.include_router(inbox_routes.router)
     app.include_router(template_routes.router)
     app.include_router(routing_routes.router)

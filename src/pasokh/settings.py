@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     session_hours: int = 12
     triage_model_dir: Path | None = None
+    # How often each web process looks for a newly trained model in triage_model_dir
+    # (a stat call); 0 turns the automatic switch off (POST /api/v1/triage/model/reload).
+    triage_model_check_seconds: float = Field(default=10, ge=0, le=24 * 3600)
     base_url: str = "http://127.0.0.1:8000"
     # Run the outbox job runner inside each web process; false when `pasokh worker`
     # processes do it instead.

@@ -57,6 +57,25 @@ def _progress(label: str) -> Any:
     return wrap
 
 
+def _corrections(slug: str) -> list[dict[str, Any]]:
+    """The corrections of a workspace, from the database the service uses."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pasokh.errors import PasokhError
+    from pasokh.inbox.corrections import workspace_corrections
+    from pasokh.settings import Settings
+
+    try:
+        rows = workspace_corrections(database_url=Settings().database_url, slug=slug)
+    except (PasokhError, SQLAlchemyError, ValidationError) as exc:
+        raise click.ClickException(
+            f"Could not read the corrections of {slug}: {str(exc).splitlines()[0]}"
+        ) from exc
+    click.echo(f"{len(rows)} corrected message(s) of workspace {slug}", err=True)
+    return rows
+
+
 def _emit(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
@@ -171,6 +190,13 @@ def eval_cmd(
     default=None,
     help="Model whose heads are kept for fields the data does not label (default: shipped).",
 )
+@click.option(
+    "--corrections",
+    "correction_slugs",
+    multiple=True,
+    help="Also train on the agents' corrections of this workspace (slug; repeatable), "
+    "read from PASOKH_DATABASE_URL.",
+)
 @click.option("--field", "fields", multiple=True, help="Train only these fields.")
 @click.option("--name", default=None, help="Version prefix (default: corpus or custom).")
 @C_OPTION
@@ -179,6 +205,7 @@ def train_cmd(
     use_corpus: bool,
     out_dir: Path | None,
     base_dir: Path | None,
+    correction_slugs: tuple[str, ...],
     fields: tuple[str, ...],
     name: str | None,
     c: float | None,
@@ -188,9 +215,9 @@ def train_cmd(
     from pasokh.triage.model import SHIPPED_DIR
     from pasokh.triage.training import train
 
-    if not data_files and not use_corpus:
-        raise click.UsageError("give --data FILE (repeatable) and/or --corpus")
-    shipped = use_corpus and not data_files and base_dir is None
+    if not data_files and not use_corpus and not correction_slugs:
+        raise click.UsageError("give --data FILE (repeatable), --corrections SLUG and/or --corpus")
+    shipped = use_corpus and not data_files and not correction_slugs and base_dir is None
     if out_dir is None:
         if not shipped:
             raise click.UsageError(
@@ -200,6 +227,8 @@ def train_cmd(
     datasets: list[Any] = [*data_files]
     if use_corpus:
         datasets.append(load_corpus("train"))
+    for slug in correction_slugs:
+        datasets.append(_corrections(slug))
     click.echo(f"training on {len(datasets)} source(s) …", err=True)
     try:
         model = train(
