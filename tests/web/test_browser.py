@@ -152,7 +152,7 @@ def test_an_urgent_message_is_on_top_and_the_persian_page_is_rtl_with_jalali_dat
     assert ids.index(urgent["conversation_id"]) < ids.index(old["conversation_id"])
     assert page.get_attribute("html", "dir") == "rtl"
     badge = page.locator(f'tr[data-id="{urgent["conversation_id"]}"] .badge.prio')
-    assert "money taken" in (badge.get_attribute("title") or "")
+    assert "پول کسر شده" in (badge.get_attribute("title") or "")
     badge.hover()
     # Jalali (1400s) with Persian digits in the waiting time's tooltip.
     title = page.get_attribute(f'tr[data-id="{old["conversation_id"]}"] time', "title") or ""

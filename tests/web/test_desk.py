@@ -65,7 +65,8 @@ def test_an_urgent_message_is_listed_above_older_normal_ones_with_its_reasons(
     assert rows(page) == [urgent["conversation_id"], old["conversation_id"]]
     # The reasons show on hover (title) and to screen readers (aria-label).
     badge = re.search(r'<span class="badge prio prio-urgent"[^>]*title="([^"]*)"', page)
-    assert badge and "money taken but no order" in badge.group(1)
+    # in the reader's language: Persian here («پول کسر شده ولی سفارش یا خدمتی ثبت نشده»)
+    assert badge and "پول کسر شده ولی سفارش یا خدمتی ثبت نشده" in badge.group(1)
     assert "۳ ساعت" in page  # waiting time, in Persian digits
 
 
@@ -286,6 +287,25 @@ def test_the_conversation_page_shows_the_thread_and_the_customer_card(
     assert 'class="kind">گفت‌وگوی وب‌سایت</span> <bdi dir="ltr">v1</bdi>' in page  # identity
     assert "سفارشم دیر رسید" in page and "پیگیری میکنم" in page  # earlier, readable inline
     assert f'href="/conversations/{cid}"' in page
+
+
+def test_the_conversation_page_says_why_the_priority_in_the_readers_language(
+    client: TestClient, world: World
+) -> None:
+    urgent = push(client, world, URGENT, "why-1")
+    assert any(r.startswith("money taken but no order") for r in urgent["triage"]["reasons"])
+    login(client, world, "sara")
+    page = client.get(f"/conversations/{urgent['conversation_id']}").text
+    why = re.search(r'<p class="why" id="why-priority">(.*?)</p>', page, re.S)
+    assert why and "چرا این اولویت:" in why.group(1)
+    assert "پول کسر شده ولی سفارش یا خدمتی ثبت نشده: «" in why.group(1)
+    assert "مدل آن را" in why.group(1) and "money taken" not in why.group(1)
+    client.post("/preferences/locale", data={"csrf": csrf_of(page), "locale": "en",
+                                             "back": "/inbox"}, follow_redirects=False)
+    english = client.get(f"/conversations/{urgent['conversation_id']}").text
+    why = re.search(r'<p class="why" id="why-priority">(.*?)</p>', english, re.S)
+    assert why and "Why this priority:" in why.group(1)
+    assert "money taken but no order or service: &#34;" in why.group(1)
 
 
 def test_people_read_the_channels_name_and_programs_its_key(

@@ -19,6 +19,7 @@ from pasokh.security import new_token, same
 from pasokh.users.service import check_login, do_close_session, do_open_session
 from pasokh.web import words
 from pasokh.web.auth import SESSION_COOKIE, authenticate
+from pasokh.web.reasons import say_reason
 from pasokh.workspaces.service import get_workspace
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +48,8 @@ def _context(request: Request, locale: str, **extra: Any) -> dict[str, Any]:
         "t": lambda key: words.word(locale, key),
         "dt": lambda value: format_datetime(value, locale),
         "num": lambda value: i18n.local_digits(str(value), locale),
+        "say_reason": lambda reason: say_reason(reason, locale),
+        "say_reasons": lambda reasons: [say_reason(r, locale) for r in reasons or ()],
         "time_iso": lambda value: value.isoformat() if value else "",
         "waited": lambda since: i18n.format_duration((utcnow() - since).total_seconds(), locale)
         if since else "",
