@@ -52,15 +52,15 @@ def load_calendar(*, session: Session, workspace_id: int) -> WorkCalendar:
 
 def read_calendar(*, session: Session, workspace_id: int) -> WorkCalendar:
     """The workspace's calendar without writing: the shipped Iranian one until it has its own
-    (what `do_ensure_calendar` would create), for pages that only read."""
-    cal = session.execute(select(BusinessCalendar.id, BusinessCalendar.timezone,
-                                 BusinessCalendar.weekly_hours)
-                          .where(BusinessCalendar.workspace_id == workspace_id)).first()
-    if cal is None:
+    (what `do_ensure_calendar` would create), for pages that only read. One statement."""
+    rows = session.execute(
+        select(BusinessCalendar.timezone, BusinessCalendar.weekly_hours, CalendarHoliday.day)
+        .outerjoin(CalendarHoliday, CalendarHoliday.calendar_id == BusinessCalendar.id)
+        .where(BusinessCalendar.workspace_id == workspace_id)).all()
+    if not rows:
         return make_calendar(holidays=[day for day, _, _ in iran_holidays()])
-    days = session.scalars(select(CalendarHoliday.day)
-                           .where(CalendarHoliday.calendar_id == cal.id))
-    return make_calendar(timezone=cal.timezone, weekly=cal.weekly_hours, holidays=days)
+    return make_calendar(timezone=rows[0].timezone, weekly=rows[0].weekly_hours,
+                         holidays=[r.day for r in rows if r.day is not None])
 
 
 def calendar_zone(*, session: Session, workspace_id: int) -> ZoneInfo:
