@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pasokh.errors import Conflict, NotFound, Unprocessable
@@ -32,13 +33,21 @@ def do_ensure_calendar(*, session: Session, workspace_id: int) -> BusinessCalend
     cal = session.scalar(select(BusinessCalendar)
                          .where(BusinessCalendar.workspace_id == workspace_id))
     if cal is None:
-        cal = BusinessCalendar(workspace_id=workspace_id, name="Iran", timezone="Asia/Tehran",
-                               weekly_hours=dict(IRAN_WEEK))
-        session.add(cal)
-        session.flush()
-        session.add_all(CalendarHoliday(calendar_id=cal.id, day=day, name=name[:200], kind=kind)
-                        for day, name, kind in iran_holidays())
-        session.flush()
+        try:
+            with session.begin_nested():
+                cal = BusinessCalendar(workspace_id=workspace_id, name="Iran",
+                                       timezone="Asia/Tehran", weekly_hours=dict(IRAN_WEEK))
+                session.add(cal)
+                session.flush()
+                session.add_all(CalendarHoliday(calendar_id=cal.id, day=day, name=name[:200],
+                                                kind=kind)
+                                for day, name, kind in iran_holidays())
+                session.flush()
+        except IntegrityError:
+            # Two first requests at once (or a request and a routing job): the other
+            # transaction created it a moment ago; use theirs instead of failing.
+            cal = session.scalars(select(BusinessCalendar)
+                                  .where(BusinessCalendar.workspace_id == workspace_id)).one()
     return cal
 
 
