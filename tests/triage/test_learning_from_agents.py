@@ -134,3 +134,23 @@ def test_an_admin_sees_the_serving_model_and_switches_to_a_new_one(
     assert str(folder) not in detail  # the server's paths stay the operator's
     assert client.get("/api/v1/triage/model",
                       headers=world.auth("analyst")).json()["version"] == new_version
+
+
+def test_the_corrections_download_and_the_settings_page(
+    client: TestClient, world: World
+) -> None:
+    pushed = corrected(client, world)  # sara (an agent) is logged in now
+    assert client.get("/api/v1/triage/corrections.jsonl").status_code == 403
+    download = client.get("/api/v1/triage/corrections.jsonl", headers=world.auth("analyst"))
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == \
+        f'attachment; filename="{world.slug}-corrections.jsonl"'
+    rows = [json.loads(line) for line in download.text.splitlines()]
+    assert [r["message_id"] for r in rows] == [pushed[0]["id"], pushed[2]["id"]]
+
+    login(client, world, "maryam")  # the admin
+    page = client.get("/admin").text
+    section = page[page.index('id="triage-model"'):]
+    assert "اصلاح‌های کارشناسان" in section and "۲" in section
+    assert 'href="/api/v1/triage/corrections.jsonl"' in section
+    assert "corpus-" in section  # the serving model's version

@@ -52,6 +52,17 @@ def correction_rows(*, session: Session, workspace_id: int, since: datetime | No
         yield row
 
 
+def count_corrections(*, session: Session, workspace_id: int) -> int:
+    """How many messages of the workspace an agent corrected."""
+    from sqlalchemy import func
+
+    d = TriageDecision
+    return int(session.scalar(select(func.count()).select_from(d).where(
+        d.workspace_id == workspace_id,
+        or_(d.corrected_category.is_not(None), d.corrected_sentiment.is_not(None),
+            d.corrected_priority.is_not(None)))) or 0)
+
+
 def workspace_corrections(*, database_url: str, slug: str, since: str | None = None
                           ) -> list[dict[str, Any]]:
     """The corrections of the workspace `slug` (for the CLI), or NotFound with a sentence.

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from pasokh.inbox.corrections import count_corrections
 from pasokh.replies.models import ReplyTemplate
 from pasokh.replies.service import VARIABLES
 from pasokh.types import CATEGORIES
@@ -15,6 +16,7 @@ from pasokh.users.models import Team, TeamMember, User
 from pasokh.web import admin_people, admin_rules, admin_sla, admin_teams
 from pasokh.web.forms import SUPERVISORS, gate
 from pasokh.web.pages import _context, templates
+from pasokh.web.triage_model import without_paths
 from pasokh.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +40,10 @@ def admin_page(request: Request) -> Response:
                                   .where(Team.workspace_id == ws_id)).all()
         reply_templates = session.scalars(select(ReplyTemplate).where(
             ReplyTemplate.workspace_id == ws_id).order_by(ReplyTemplate.name)).all()
+        corrections = count_corrections(session=session, workspace_id=ws_id)
+    watcher = getattr(request.app.state, "model_watcher", None)
+    model = watcher.status() if watcher is not None else None
+    refused = without_paths(model.refused, model.model_dir) if model and model.refused else None
     team_names = {t.id: t.name for t in teams}
     teams_of: dict[int, list[str]] = defaultdict(list)
     members_of: dict[int, list[int]] = defaultdict(list)
@@ -51,5 +57,6 @@ def admin_page(request: Request) -> Response:
                  teams=teams, teams_of=teams_of, members_of=members_of,
                  names={u.id: u.name for u in people}, reply_templates=reply_templates,
                  categories=CATEGORIES, variables=VARIABLES, csrf=principal.csrf_token,
-                 section="overview"),
+                 section="overview", model=model, refused=refused,
+                 corrections=corrections),
     )

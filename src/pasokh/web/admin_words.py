@@ -92,6 +92,11 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "survey_enabled": "نظرسنجی فرستاده شود", "survey_kind": "گونهٔ نظرسنجی",
         "survey_delay": "چند دقیقه پس از حل", "survey_window": "مهلت پاسخ (ساعت)",
         "survey_channels": "کانال‌ها", "csat": "رضایت (CSAT)", "nps": "احتمال پیشنهاد (NPS)",
+        "triage_model": "مدل دسته‌بندی و اولویت", "model_version": "نسخهٔ در حال کار",
+        "loaded_at": "بارگذاری", "model_refused": "مدل تازه پذیرفته نشد",
+        "corrections": "اصلاح‌های کارشناسان", "download_jsonl": "دریافت JSONL",
+        "corrections_hint": "هر اصلاح یک نمونهٔ آموزشی است؛ با «pasokh triage train --corpus "
+        "--corrections <شناسه>» مدل تازه بسازید؛ سرویس بی‌راه‌اندازی دوباره به آن می‌رود.",
         "ces": "آسانی (CES)", "ch_instagram": "اینستاگرام", "ch_telegram": "تلگرام",
         "ch_whatsapp": "واتس‌اپ", "ch_webchat": "گفت‌وگوی وب‌سایت", "ch_email": "ایمیل",
         "ch_sms": "پیامک", "ch_phone": "تلفن", "ch_api": "API", "sum_if": "اگر", "sum_and": "، و ",
@@ -187,6 +192,12 @@ ADMIN_WORDS: dict[str, dict[str, str]] = {
         "survey_kind": "Survey kind", "survey_delay": "Minutes after resolution",
         "survey_window": "Answer window (hours)", "survey_channels": "Channels",
         "csat": "Satisfaction (CSAT)", "nps": "Net promoter (NPS)", "ces": "Effort (CES)",
+        "triage_model": "Triage model", "model_version": "Serving", "loaded_at": "loaded",
+        "model_refused": "new model refused", "corrections": "Agents' corrections",
+        "download_jsonl": "download JSONL",
+        "corrections_hint": "Each correction is a training example: retrain with "
+        "'pasokh triage train --corpus --corrections <slug>'; the service switches to the new "
+        "model without a restart.",
         "ch_instagram": "Instagram", "ch_telegram": "Telegram", "ch_whatsapp": "WhatsApp",
         "ch_webchat": "Website chat", "ch_email": "E-mail", "ch_sms": "SMS", "ch_phone": "Phone",
         "ch_api": "API", "sum_if": "If", "sum_and": ", and ", "sum_or": " or ",

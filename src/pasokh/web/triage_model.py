@@ -6,15 +6,20 @@ reload only re-reads that folder, it never takes a path from the request.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from pasokh.errors import Conflict, Unprocessable
+from pasokh.inbox.corrections import correction_rows
 from pasokh.triage.watch import ModelStatus, ModelWatcher
 from pasokh.web.auth import Principal, require
+from pasokh.workspaces.models import Workspace
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
 Reader = Annotated[Principal, Depends(require("admin", "supervisor", "analyst"))]
@@ -31,7 +36,7 @@ class ModelRead(BaseModel):
 
 def _read(status: ModelStatus) -> ModelRead:
     refused = None if status.refused is None \
-        else _without_paths(status.refused, status.model_dir)
+        else without_paths(status.refused, status.model_dir)
     return ModelRead(version=status.version, loaded_at=status.loaded_at,
                      checked_at=status.checked_at, refused=refused)
 
@@ -44,9 +49,23 @@ def _watcher(request: Request) -> ModelWatcher:
     return watcher
 
 
-def _without_paths(reason: str, model_dir: str) -> str:
+def without_paths(reason: str, model_dir: str) -> str:
     """The server's folders are the operator's business, not a workspace admin's."""
     return reason.replace(model_dir.rstrip("/") + "/", "").replace(model_dir, "the model folder")
+
+
+@router.get("/corrections.jsonl", response_class=Response,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+def export_corrections(request: Request, principal: Reader) -> Response:
+    """The workspace's corrected messages as labelled JSONL (`pasokh triage train --data`):
+    each row labels only the fields the agent corrected."""
+    with request.app.state.db.read() as session:
+        rows = list(correction_rows(session=session, workspace_id=principal.workspace_id))
+        slug = session.scalar(select(Workspace.slug)
+                              .where(Workspace.id == principal.workspace_id))
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return Response(body, media_type="application/x-ndjson; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{slug}-corrections.jsonl"'})
 
 
 @router.get("/model", response_model=ModelRead)
@@ -67,7 +86,7 @@ def reload_model(request: Request, principal: Admin) -> ModelRead:
     if status.refused is not None:
         raise Unprocessable(
             f"The new model in the model folder was refused; {status.version} keeps "
-            f"serving. {_without_paths(status.refused, status.model_dir)}",
+            f"serving. {without_paths(status.refused, status.model_dir)}",
             fa=f"مدل تازهٔ پوشهٔ مدل پذیرفته نشد و {status.version} همچنان کار می‌کند. "
-            f"{_without_paths(status.refused, status.model_dir)}")
+            f"{without_paths(status.refused, status.model_dir)}")
     return _read(status)
