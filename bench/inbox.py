@@ -183,7 +183,7 @@ def main() -> None:
                                              Conversation.id).limit(1))
         print(f"{db.dialect}, {total} conversations, load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        pages = ["/inbox", "/inbox?view=mine", "/inbox?view=all&status=all",
+        pages = ["/inbox", "/inbox?view=mine", "/inbox?view=review", "/inbox?view=all&status=all",
                  "/inbox?q=سفارش", "/inbox?q=ميخواهم", f"/conversations/{first}"]
         for row in measure(client, db, pages, args.runs):
             print(f"{row['url']:<32} median {row['median_ms']:7.1f} ms   "

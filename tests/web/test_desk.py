@@ -81,7 +81,8 @@ def test_views_count_mine_unassigned_and_all(client: TestClient, world: World,
         session.commit()
     login(client, world, "sara")
     page = client.get("/inbox").text
-    counts = dict(re.findall(r'data-view="(\w+)".*?data-count="(\d+)"', page, re.S))
+    counts = dict(re.findall(r'data-view="(\w+)"[^>]*>\s*<span>[^<]*</span> '
+                             r'<span class="count" data-count="(\d+)"', page))
     assert counts == {"mine": "1", "team": "0", "unassigned": "1", "all": "2"}
     assert rows(client.get("/inbox?view=mine").text) == [a["conversation_id"]]
     assert a["conversation_id"] not in rows(client.get("/inbox?view=unassigned").text)
@@ -287,6 +288,30 @@ def test_the_conversation_page_shows_the_thread_and_the_customer_card(
     assert 'class="kind">گفت‌وگوی وب‌سایت</span> <bdi dir="ltr">v1</bdi>' in page  # identity
     assert "سفارشم دیر رسید" in page and "پیگیری میکنم" in page  # earlier, readable inline
     assert f'href="/conversations/{cid}"' in page
+
+
+def test_the_review_view_holds_what_the_model_was_unsure_of_until_someone_corrects_it(
+    client: TestClient, world: World, db: Database
+) -> None:
+    unsure = push(client, world, "خب؟", "r1")
+    sure = push(client, world, URGENT, "r2")
+    with db.write() as session:
+        for decision in session.scalars(select(TriageDecision)):
+            decision.needs_review = decision.message_id == unsure["id"]
+        session.commit()
+    login(client, world, "sara")
+    page = client.get("/inbox?view=review").text
+    assert rows(page) == [unsure["conversation_id"]]
+    assert 'data-view="review"' in page and "نیاز به بازبینی" in page
+    api = client.get("/api/v1/conversations", params={"needs_review": "true"},
+                     headers=world.auth("supervisor")).json()
+    assert [c["id"] for c in api["items"]] == [unsure["conversation_id"]]
+    h = {"X-CSRF-Token": csrf_of(page)}
+    assert client.put(f"/api/v1/conversations/{unsure['conversation_id']}/triage",
+                      json={"category": "other", "priority": "low"},
+                      headers=h).status_code == 200
+    assert rows(client.get("/inbox?view=review").text) == []  # corrected: reviewed
+    assert sure["conversation_id"] in rows(client.get("/inbox?view=all").text)
 
 
 def test_the_conversation_page_says_why_the_priority_in_the_readers_language(

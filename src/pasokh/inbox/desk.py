@@ -23,17 +23,19 @@ from pasokh.routing.models import ConversationRouting
 from pasokh.tickets.models import Ticket, TicketConversation
 from pasokh.users.models import TeamMember, User
 
-VIEWS = ("mine", "team", "unassigned", "all")
+VIEWS = ("mine", "team", "unassigned", "review", "all")
 
 
 def in_view(filters: ConversationFilter, view: str, user_id: int) -> ConversationFilter:
-    """`filters` narrowed to a named view: mine, my team's, unassigned or all."""
+    """`filters` narrowed to a named view: mine, my team's, unassigned, to review or all."""
     if view == "mine":
         return replace(filters, assignee_id=user_id)
     if view == "team":
         return replace(filters, team_member_id=user_id)
     if view == "unassigned":
         return replace(filters, unassigned=True)
+    if view == "review":
+        return replace(filters, needs_review=True)
     return filters
 
 

@@ -61,6 +61,8 @@ class ConversationFilter:
     team_member_id: int | None = None  # conversations of the teams this user belongs to
     q: str | None = None  # Persian-aware text search
     tag: str | None = None  # a routing tag (set by routing rules)
+    # a message the model was unsure of (needs_review) that nobody has corrected yet
+    needs_review: bool = False
 
     def check(self) -> None:
         """Refuse unknown values with a sentence naming the allowed ones."""
@@ -111,6 +113,12 @@ def _filtered(query: Any, workspace_id: int, f: ConversationFilter) -> Any:
         query = query.where(_matches(f.q, workspace_id))
     if f.tag:
         query = query.where(_tagged(f.tag))
+    if f.needs_review:
+        d = TriageDecision
+        query = query.where(exists().where(
+            d.conversation_id == Conversation.id, d.needs_review.is_(True),
+            d.corrected_category.is_(None), d.corrected_sentiment.is_(None),
+            d.corrected_priority.is_(None)))
     return query
 
 

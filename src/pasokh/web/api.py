@@ -107,6 +107,8 @@ def list_conversations(
     sentiment: str | None = None, language: str | None = None,
     assignee: str | None = Query(None, description="a user id, 'me' or 'none'"),
     contact_id: int | None = None,
+    needs_review: bool = Query(False, description="only conversations with a message the "
+                               "model was unsure of that nobody has corrected yet"),
     order: str = Query("queue", description="queue (most urgent first) or recent"),
     limit: int = 50, cursor: str | None = None,
 ) -> ConversationPage:
@@ -127,7 +129,7 @@ def list_conversations(
     filters = inbox.ConversationFilter(
         status=None if status == "all" else status, channel=channel, priority=priority,
         category=category, sentiment=sentiment, language=language, assignee_id=assignee_id,
-        unassigned=unassigned, contact_id=contact_id,
+        unassigned=unassigned, contact_id=contact_id, needs_review=needs_review,
     )
     with request.app.state.db.read() as session:
         return inbox.list_conversations(session=session, workspace_id=principal.workspace_id,

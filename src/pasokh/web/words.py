@@ -13,6 +13,7 @@ E = TypeVar("E", bound=PasokhError)
 DESK_WORDS: dict[str, dict[str, str]] = {
     "fa": {
         "mine": "مال من", "team": "تیم من", "unassigned": "بدون مسئول", "all": "همه",
+        "review": "نیاز به بازبینی",
         "unresolved": "حل‌نشده", "search": "جست‌وجو", "search_hint": "نام، متن پیام…",
         "filter": "اعمال", "clear": "پاک کردن", "any": "همه", "language": "زبان",
         "assignee": "مسئول", "nobody": "هیچ‌کس", "views": "نماها", "filters": "پالایه‌ها",
@@ -52,6 +53,7 @@ DESK_WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "mine": "Mine", "team": "My team", "unassigned": "Unassigned", "all": "All",
+        "review": "To review",
         "unresolved": "Unresolved", "search": "Search", "search_hint": "name, message text…",
         "filter": "Apply", "clear": "Clear", "any": "Any", "language": "Language",
         "assignee": "Assignee", "nobody": "Nobody", "views": "Views", "filters": "Filters",
