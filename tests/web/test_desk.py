@@ -333,6 +333,29 @@ def test_the_conversation_page_says_why_the_priority_in_the_readers_language(
     assert "money taken but no order or service: &#34;" in why.group(1)
 
 
+def test_an_urgent_conversation_keeps_the_urgent_messages_reasons_and_takes_its_correction(
+    client: TestClient, world: World, db: Database
+) -> None:
+    urgent = push(client, world, URGENT, "photo-1", pid="u1")
+    photo = push(client, world, "[photo]", "photo-1", pid="u2")
+    cid = urgent["conversation_id"]
+    assert photo["conversation_id"] == cid and photo["triage"]["priority"] != "urgent"
+    login(client, world, "sara")
+    page = client.get(f"/conversations/{cid}").text
+    why = re.search(r'<p class="why" id="why-priority">(.*?)</p>', page, re.S)
+    assert why and "پول کسر شده" in why.group(1)  # the complaint's reasons, not the photo's
+    inbox_page = client.get("/inbox").text
+    badge = re.search(rf'data-id="{cid}".*?<span class="badge prio prio-urgent"[^>]*title="'
+                      r'([^"]*)"', inbox_page, re.S)
+    assert badge and "پول کسر شده" in badge.group(1)
+    assert client.put(f"/api/v1/conversations/{cid}/triage", json={"priority": "high"},
+                      headers={"X-CSRF-Token": csrf_of(page)}).status_code == 200
+    with db.read() as session:
+        corrected = session.scalars(select(TriageDecision).where(
+            TriageDecision.corrected_priority.is_not(None))).one()
+        assert corrected.message_id == urgent["id"]  # the message that earned "urgent"
+
+
 def test_people_read_the_channels_name_and_programs_its_key(
     client: TestClient, world: World, db: Database
 ) -> None:

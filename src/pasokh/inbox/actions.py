@@ -16,6 +16,7 @@ from pasokh.audit.service import do_audit
 from pasokh.db import utcnow
 from pasokh.errors import Conflict, Unprocessable
 from pasokh.inbox.models import Conversation, Message, TriageDecision
+from pasokh.inbox.service import explaining_triage
 from pasokh.jobs.service import do_enqueue
 from pasokh.tickets.models import TicketConversation
 from pasokh.types import CATEGORIES, PRIORITIES, PRIORITY_RANK
@@ -203,9 +204,10 @@ def do_correct_triage(*, session: Session, conversation: Conversation, actor: Us
                             f"{', '.join(PRIORITIES)}.",
                             fa=f"اولویت «{priority[:32]}» شناخته نیست؛ یکی از این‌ها را "
                             f"بگذارید: {'، '.join(PRIORITIES)}.")
-    decision = session.scalar(
-        select(TriageDecision).where(TriageDecision.conversation_id == conversation.id)
-        .order_by(TriageDecision.id.desc()).limit(1))
+    # The message that earned the conversation its priority (an urgent complaint, not the
+    # "[photo]" after it): the correction labels that message for retraining.
+    decision = explaining_triage(session=session,
+                                 conversation_ids=[conversation.id]).get(conversation.id)
     if decision is None:
         raise Unprocessable("This conversation has no triage decision to correct.",
                             fa="این گفت‌وگو تصمیم تریاژی ندارد که اصلاح شود.")

@@ -17,7 +17,12 @@ from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.inbox.models import OPEN_STATUSES, Conversation, Message, TriageDecision
 from pasokh.inbox.schemas import ConversationRead
-from pasokh.inbox.service import ConversationFilter, _filtered, list_conversations
+from pasokh.inbox.service import (
+    ConversationFilter,
+    _filtered,
+    explaining_triage,
+    list_conversations,
+)
 from pasokh.replies.models import ReplyTemplate
 from pasokh.routing.models import ConversationRouting
 from pasokh.tickets.models import Ticket, TicketConversation
@@ -64,14 +69,9 @@ def count_views(*, session: Session, workspace_id: int, user_id: int,
 
 def latest_triage(*, session: Session, conversation_ids: list[int]
                   ) -> dict[int, TriageDecision]:
-    """The newest triage decision of each conversation (one query)."""
-    if not conversation_ids:
-        return {}
-    newest = (select(func.max(TriageDecision.id))
-              .where(TriageDecision.conversation_id.in_(conversation_ids))
-              .group_by(TriageDecision.conversation_id))
-    rows = session.scalars(select(TriageDecision).where(TriageDecision.id.in_(newest))).all()
-    return {d.conversation_id: d for d in rows}
+    """The triage decision that explains each conversation's priority (see
+    `inbox.service.explaining_triage`)."""
+    return explaining_triage(session=session, conversation_ids=conversation_ids)
 
 
 def routing_of(*, session: Session, conversation_ids: list[int]

@@ -12,8 +12,10 @@ from sqlalchemy import (
     SQLColumnExpression,
     Text,
     and_,
+    case,
     cast,
     exists,
+    func,
     literal_column,
     or_,
     select,
@@ -311,3 +313,27 @@ def get_message(*, session: Session, workspace_id: int, message_id: int) -> Mess
                        fa=f"پیام {message_id} در این فضای کاری نیست.")
     message, key, decision = row
     return message_read(message, key, decision)
+
+
+def explaining_triage(*, session: Session, conversation_ids: list[int]
+                  ) -> dict[int, TriageDecision]:
+    """The triage decision that explains each conversation's priority (one query): the
+    newest at the conversation's current priority, else the newest.
+
+    A conversation keeps the highest priority any of its messages earned, so an urgent
+    complaint followed by "[photo]" stays urgent; its reasons are the complaint's, not the
+    photo's.
+    """
+    if not conversation_ids:
+        return {}
+    d = TriageDecision
+    explains = func.coalesce(d.corrected_priority, d.priority) == Conversation.priority
+    ranked = (select(d.id, func.row_number().over(
+        partition_by=d.conversation_id,
+        order_by=(case((explains, 0), else_=1), d.id.desc())).label("rank"))
+        .join(Conversation, Conversation.id == d.conversation_id)
+        .where(d.conversation_id.in_(conversation_ids))
+        .subquery())
+    rows = session.scalars(select(d).where(
+        d.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))).all()
+    return {row.conversation_id: row for row in rows}
