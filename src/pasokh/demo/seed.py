@@ -27,7 +27,7 @@ from pasokh.channels.service import do_create_channel
 from pasokh.customers.models import Contact
 from pasokh.customers.service import SenderIdentity
 from pasokh.db import Database, utcnow
-from pasokh.inbox.actions import do_note, do_reply, do_set_status
+from pasokh.inbox.actions import do_correct_triage, do_note, do_reply, do_set_status
 from pasokh.inbox.models import Conversation
 from pasokh.ingest.service import InboundMessage, Triager, do_ingest
 from pasokh.replies.models import ReplyTemplate
@@ -254,6 +254,7 @@ def _seed_comment(s: _Seeder, row: dict[str, Any], now: datetime) -> None:
         return
     category = row["category"]
     agent = s.agent_for(lang)
+    _correct_if_wrong(s, conversation, row, agent, at)
     replies = GENERIC_REPLIES[lang].get(category)
     if replies:
         conversation.assignee_id = agent.id
@@ -263,6 +264,18 @@ def _seed_comment(s: _Seeder, row: dict[str, Any], now: datetime) -> None:
     do_set_status(session=s.session, conversation=conversation, status="resolved", actor=agent,
                   at=min(at + timedelta(hours=s.rng.choice([1, 3, 20])), now))
     s.survey(channel, conversation, sender, now)
+
+
+def _correct_if_wrong(s: _Seeder, conversation: Conversation, row: dict[str, Any],
+                      agent: User, at: datetime) -> None:
+    """Where the model's category or priority differs from the row's human label, the
+    agent who handled it corrected it about half the time: the corrections a centre
+    collects for retraining (`pasokh triage corrections`)."""
+    wrong = {f: row[f] for f in ("category", "priority")
+             if row.get(f) and getattr(conversation, f) != row[f]}
+    if wrong and s.rng.random() < 0.5:
+        do_correct_triage(session=s.session, conversation=conversation, actor=agent,
+                          at=at + timedelta(minutes=s.rng.choice([2, 5, 15])), **wrong)
 
 
 def logins() -> list[str]:

@@ -186,7 +186,8 @@ def do_assign(*, session: Session, conversation: Conversation, assignee: User | 
 def do_correct_triage(*, session: Session, conversation: Conversation, actor: User,
                       category: str | None = None, priority: str | None = None,
                       at: datetime | None = None) -> TriageDecision:
-    """Record an agent's correction on the latest triage decision and apply it to the queue.
+    """Record an agent's correction on the decision that explains the conversation's
+    priority (`explaining_triage`) and apply it to the queue.
 
     The decision keeps what the model said; the correction is stored beside it, who made
     it and when, so it can feed retraining and the supervisor's audit.
