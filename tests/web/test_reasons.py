@@ -40,3 +40,10 @@ def test_every_shipped_rule_has_a_persian_reason() -> None:
     rules = json.loads((Path(triage.__file__).parent / "default_rules.json").read_text("utf-8"))
     reasons = {r["reason"] for r in rules["phrase_rules"]}
     assert reasons and reasons <= set(RULE_REASONS_FA), reasons - set(RULE_REASONS_FA)
+
+
+def test_levels_are_the_words_the_badges_use() -> None:
+    from pasokh import i18n
+
+    said = say_reason("model rates it high (58%): negative technical", "fa")
+    assert f"مدل آن را {i18n.word('fa', 'high')} می‌داند" in said  # «زیاد», as on the badge

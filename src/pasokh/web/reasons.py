@@ -33,7 +33,6 @@ RULE_REASONS_FA = {
         "وام، قرارداد، خط یا حسابی به نام مشتری باز شده",
     "billing dispute wording": "اعتراض به صورت‌حساب",
 }
-LEVELS_FA = {"urgent": "فوری", "high": "بالا", "normal": "عادی", "low": "کم"}
 UNITS_FA = {"min": "دقیقه", "h": "ساعت", "d": "روز"}
 ORDINALS_FA = {1: "نخستین", 2: "دومین", 3: "سومین", 4: "چهارمین", 5: "پنجمین"}
 
@@ -54,7 +53,7 @@ def say_reason(reason: str, locale: str) -> str:
 def _fa(reason: str) -> str:
     if found := _MODEL.match(reason):
         level, p, sentiment, category = found.groups()
-        return (f"مدل آن را {LEVELS_FA.get(level, level)} می‌داند ({p}٪): "
+        return (f"مدل آن را {i18n.word('fa', level)} می‌داند ({p}٪): "
                 f"{i18n.word('fa', category)}، {i18n.word('fa', sentiment)}")
     if reason == "VIP customer":
         return "مشتری ویژه"
