@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from pasokh.audit.models import AuditEvent
 from pasokh.cli import main
 from pasokh.db import Database
 from pasokh.inbox.corrections import correction_rows
@@ -137,7 +139,7 @@ def test_an_admin_sees_the_serving_model_and_switches_to_a_new_one(
 
 
 def test_the_corrections_download_and_the_settings_page(
-    client: TestClient, world: World
+    client: TestClient, world: World, db: Database
 ) -> None:
     pushed = corrected(client, world)  # sara (an agent) is logged in now
     assert client.get("/api/v1/triage/corrections.jsonl").status_code == 403
@@ -147,6 +149,10 @@ def test_the_corrections_download_and_the_settings_page(
         f'attachment; filename="{world.slug}-corrections.jsonl"'
     rows = [json.loads(line) for line in download.text.splitlines()]
     assert [r["message_id"] for r in rows] == [pushed[0]["id"], pushed[2]["id"]]
+    with db.read() as session:  # customers' words left the product: recorded
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "triage.corrections_exported")).one()
+        assert (event.actor_user_id, event.details) == (world.users["nima"], {"rows": 2})
 
     login(client, world, "maryam")  # the admin
     page = client.get("/admin").text

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from pasokh.audit.service import do_audit
 from pasokh.errors import Conflict, Unprocessable
 from pasokh.inbox.corrections import correction_rows
 from pasokh.triage.watch import ModelStatus, ModelWatcher
@@ -59,10 +60,16 @@ def without_paths(reason: str, model_dir: str) -> str:
 def export_corrections(request: Request, principal: Reader) -> Response:
     """The workspace's corrected messages as labelled JSONL (`pasokh triage train --data`):
     each row labels only the fields the agent corrected."""
-    with request.app.state.db.read() as session:
+    with request.app.state.db.write() as session:
         rows = list(correction_rows(session=session, workspace_id=principal.workspace_id))
         slug = session.scalar(select(Workspace.slug)
                               .where(Workspace.id == principal.workspace_id))
+        # customers' words leave the product here: who took them, and how many
+        do_audit(session=session, workspace_id=principal.workspace_id,
+                 action="triage.corrections_exported", target_type="workspace",
+                 target_id=principal.workspace_id, actor_user_id=principal.user_id,
+                 actor_token_id=principal.token_id, details={"rows": len(rows)})
+        session.commit()
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     return Response(body, media_type="application/x-ndjson; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{slug}-corrections.jsonl"'})
