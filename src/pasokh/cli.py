@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -244,41 +243,9 @@ def worker(once: bool) -> None:
         database.dispose()
 
 
-@click.command("corrections")
-@click.option("--workspace", "slug", required=True, help="The workspace's slug.")
-@click.option("--since", default=None,
-              help="Only corrections made on or after this day (1405-09-01 or 2026-11-22).")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="File to write (default: standard output).")
-def triage_corrections(slug: str, since: str | None, out_file: Path | None) -> None:
-    """Export agents' triage corrections as labelled JSONL, for `triage train --data`."""
-    import json
-
-    from pasokh.inbox.corrections import workspace_corrections
-
-    try:
-        rows = workspace_corrections(database_url=_settings().database_url, slug=slug,
-                                     since=since)
-    except PasokhError as exc:
-        raise click.ClickException(exc.message) from exc
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"Could not read {_safe_url(_settings())}: "
-                                   f"{str(exc).splitlines()[0]}") from exc
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if out_file is None:
-        sys.stdout.write(text)
-    else:
-        tmp = out_file.with_name(out_file.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out_file)  # a reader never sees half a file
-    click.echo(f"{len(rows)} corrected message(s) of workspace {slug}"
-               + (f" written to {out_file}." if out_file else "."), err=True)
-
-
 def _register_triage() -> None:
     from pasokh.triage.cli import triage
 
-    triage.add_command(triage_corrections)
     main.add_command(triage)
 
 

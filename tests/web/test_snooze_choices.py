@@ -3,6 +3,7 @@ workspace's calendar — never "tomorrow" when tomorrow is Friday or Nowruz."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -67,4 +68,7 @@ def test_the_conversation_page_offers_the_choices_in_jalali(client: TestClient,
     assert page.count('<option value="20') >= 4  # ISO instants the API takes as they are
     for word in ("یک ساعت دیگر", "سه ساعت دیگر", "روز کاری بعد", "هفتهٔ بعد"):
         assert f">{word} (" in page
-    assert "آذر" in page or "دی" in page  # a Jalali month, not "Dec"
+    months = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر",
+              "دی", "بهمن", "اسفند")
+    labels = re.findall(r'<option value="20[^"]*">([^<]*)</option>', page)
+    assert len(labels) == 4 and all(any(m in x for m in months) for x in labels), labels

@@ -13,13 +13,20 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from pasokh.channels.models import Channel
 from pasokh.inbox.models import Message, TriageDecision
 
 FIELDS = ("category", "sentiment", "priority")
+
+
+def corrected() -> ColumnElement[bool]:
+    """An agent corrected at least one field of the decision."""
+    d = TriageDecision
+    return or_(d.corrected_category.is_not(None), d.corrected_sentiment.is_not(None),
+               d.corrected_priority.is_not(None))
 
 
 def correction_rows(*, session: Session, workspace_id: int, since: datetime | None = None
@@ -30,9 +37,7 @@ def correction_rows(*, session: Session, workspace_id: int, since: datetime | No
         select(d, Message.text, Message.is_public, Channel.kind)
         .join(Message, Message.id == d.message_id)
         .join(Channel, Channel.id == Message.channel_id)
-        .where(d.workspace_id == workspace_id, Message.direction == "inbound",
-               or_(d.corrected_category.is_not(None), d.corrected_sentiment.is_not(None),
-                   d.corrected_priority.is_not(None)))
+        .where(d.workspace_id == workspace_id, Message.direction == "inbound", corrected())
         .order_by(d.corrected_at, d.id)
     )
     if since is not None:
@@ -54,13 +59,9 @@ def correction_rows(*, session: Session, workspace_id: int, since: datetime | No
 
 def count_corrections(*, session: Session, workspace_id: int) -> int:
     """How many messages of the workspace an agent corrected."""
-    from sqlalchemy import func
-
     d = TriageDecision
     return int(session.scalar(select(func.count()).select_from(d).where(
-        d.workspace_id == workspace_id,
-        or_(d.corrected_category.is_not(None), d.corrected_sentiment.is_not(None),
-            d.corrected_priority.is_not(None)))) or 0)
+        d.workspace_id == workspace_id, corrected())) or 0)
 
 
 def workspace_corrections(*, database_url: str, slug: str, since: str | None = None

@@ -17,12 +17,7 @@ from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact, ContactIdentity
 from pasokh.inbox.models import OPEN_STATUSES, Conversation, Message, TriageDecision
 from pasokh.inbox.schemas import ConversationRead
-from pasokh.inbox.service import (
-    ConversationFilter,
-    _filtered,
-    explaining_triage,
-    list_conversations,
-)
+from pasokh.inbox.service import ConversationFilter, _filtered, list_conversations
 from pasokh.replies.models import ReplyTemplate
 from pasokh.routing.models import ConversationRouting
 from pasokh.tickets.models import Ticket, TicketConversation
@@ -65,13 +60,6 @@ def count_views(*, session: Session, workspace_id: int, user_id: int,
     row = session.execute(query).one()
     return {"all": int(row[0]), "mine": int(row[1]), "team": int(row[2]),
             "unassigned": int(row[3])}
-
-
-def latest_triage(*, session: Session, conversation_ids: list[int]
-                  ) -> dict[int, TriageDecision]:
-    """The triage decision that explains each conversation's priority (see
-    `inbox.service.explaining_triage`)."""
-    return explaining_triage(session=session, conversation_ids=conversation_ids)
 
 
 def routing_of(*, session: Session, conversation_ids: list[int]

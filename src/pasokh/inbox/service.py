@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from pasokh.channels.models import Channel
 from pasokh.customers.models import Contact
 from pasokh.errors import BadRequest, NotFound
+from pasokh.inbox.corrections import corrected
 from pasokh.inbox.models import Conversation, Message, TriageDecision
 from pasokh.inbox.schemas import ConversationPage, ConversationRead
 from pasokh.ingest.schemas import MessagePage, MessageRead, TriageRead
@@ -118,9 +119,7 @@ def _filtered(query: Any, workspace_id: int, f: ConversationFilter) -> Any:
     if f.needs_review:
         d = TriageDecision
         query = query.where(exists().where(
-            d.conversation_id == Conversation.id, d.needs_review.is_(True),
-            d.corrected_category.is_(None), d.corrected_sentiment.is_(None),
-            d.corrected_priority.is_(None)))
+            d.conversation_id == Conversation.id, d.needs_review.is_(True), ~corrected()))
     return query
 
 
@@ -316,7 +315,7 @@ def get_message(*, session: Session, workspace_id: int, message_id: int) -> Mess
 
 
 def explaining_triage(*, session: Session, conversation_ids: list[int]
-                  ) -> dict[int, TriageDecision]:
+                      ) -> dict[int, TriageDecision]:
     """The triage decision that explains each conversation's priority (one query): the
     newest at the conversation's current priority, else the newest.
 

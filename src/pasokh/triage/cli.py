@@ -57,7 +57,7 @@ def _progress(label: str) -> Any:
     return wrap
 
 
-def _corrections(slug: str) -> list[dict[str, Any]]:
+def _corrections(slug: str, since: str | None = None) -> list[dict[str, Any]]:
     """The corrections of a workspace, from the database the service uses."""
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
@@ -67,7 +67,8 @@ def _corrections(slug: str) -> list[dict[str, Any]]:
     from pasokh.settings import Settings
 
     try:
-        rows = workspace_corrections(database_url=Settings().database_url, slug=slug)
+        rows = workspace_corrections(database_url=Settings().database_url, slug=slug,
+                                     since=since)
     except (PasokhError, SQLAlchemyError, ValidationError) as exc:
         raise click.ClickException(
             f"Could not read the corrections of {slug}: {str(exc).splitlines()[0]}"
@@ -160,6 +161,33 @@ def eval_cmd(
             **evaluate(engine, rows, progress=_progress("evaluating")),
         }
     )
+
+
+@triage.command("corrections")
+@click.option("--workspace", "slug", required=True, help="The workspace's slug.")
+@click.option(
+    "--since",
+    default=None,
+    help="Only corrections made on or after this day (1405-09-01 or 2026-11-22).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def corrections_cmd(slug: str, since: str | None, out_file: Path | None) -> None:
+    """Export agents' triage corrections as labelled JSONL, for `triage train --data`."""
+    rows = _corrections(slug, since)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    tmp = out_file.with_name(out_file.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out_file)  # a reader never sees half a file
+    click.echo(f"written to {out_file}", err=True)
 
 
 @triage.command("train")

@@ -74,7 +74,7 @@ def inbox_page(
                                         filters=filters, limit=PAGE_SIZE, cursor=cursor)
         counts = desk.count_views(session=session, workspace_id=principal.workspace_id,
                                   user_id=principal.user_id, filters=base)
-        triage = desk.latest_triage(session=session,
+        triage = inbox.explaining_triage(session=session,
                                     conversation_ids=[c.id for c in page.items])
         routing = desk.routing_of(session=session,
                                   conversation_ids=[c.id for c in page.items])
@@ -145,7 +145,7 @@ def conversation_page(conversation_id: int, request: Request) -> Response:
                                   contact_id=conversation.contact_id,
                                   exclude_conversation_id=conversation_id)
         users = desk.user_names(session=session, workspace_id=principal.workspace_id)
-        decision = desk.latest_triage(session=session,
+        decision = inbox.explaining_triage(session=session,
                                       conversation_ids=[conversation_id]).get(conversation_id)
         ticket_number = desk.ticket_number(session=session, conversation_id=conversation_id)
         row = session.get(Conversation, conversation_id)
